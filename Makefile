@@ -1,0 +1,53 @@
+# Two commands for a newcomer: `make run` and `make test`. See README.md.
+PYTHON_VERSION := $(shell cat .python-version)
+PYTHON ?= $(shell command -v python$(PYTHON_VERSION) || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# make test runs against the real PostgreSQL and Redis on this machine.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/petition_elus
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=localhost,127.0.0.1 MAILER=smtp
+
+.PHONY: run test lint venv deps test-deps messages clean check-services
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; v="$(PYTHON_VERSION)"; assert sys.version.startswith(v), f"Python {v} is needed, found {sys.version.split()[0]} at {sys.executable}. Set PYTHON=/path/to/python$(PYTHON_VERSION)."'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@ $(VENV)/.deps
+
+deps: $(VENV)/.deps
+test-deps: $(VENV)/.test-deps
+
+# Compiled catalogues are committed, so make run needs no gettext; when msgfmt
+# is here, they are rebuilt from the .po files.
+messages: $(VENV)/.deps
+	@if command -v msgfmt >/dev/null; then $(BIN)/python manage.py compilemessages --ignore=.venv -v 0; fi
+
+run: deps messages
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --no-input -v 0
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py load_petition
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py local_moderator
+	@echo "Serving http://127.0.0.1:8000 (emails are printed below)"
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+check-services: test-deps
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python tests/check_services.py
+
+lint: test-deps
+	$(BIN)/ruff check .
+
+test: test-deps messages check-services lint
+	$(TEST_ENV) $(BIN)/python manage.py collectstatic --no-input -v 0
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var staticfiles

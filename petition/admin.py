@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Petition
+
+
+@admin.register(Petition)
+class PetitionAdmin(admin.ModelAdmin):
+    list_display = ["title_fr", "slug", "is_published", "is_featured", "opens_at", "closes_at"]
+    list_filter = ["is_published", "is_featured"]
+    prepopulated_fields = {"slug": ["title_fr"]}
+    search_fields = ["title_fr", "title_en", "slug"]
+    fieldsets = [
+        (None, {"fields": ["slug", "is_published", "is_featured", "contact_email", "goal",
+                           "opens_at", "closes_at"]}),
+        (_("French (authoritative)"), {"fields": ["title_fr", "body_fr"]}),
+        (_("English translation"), {"fields": ["title_en", "body_en"]}),
+    ]

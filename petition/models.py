@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .markdown import render_markdown
+
+
+class PetitionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def featured(self):
+        return self.published().filter(is_featured=True).order_by("-opens_at").first()
+
+
+class Petition(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title_fr = models.CharField(_("title (French)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    body_fr = models.TextField(_("text (French, Markdown)"),
+                               help_text=_("The authoritative text."))
+    body_en = models.TextField(_("text (English, Markdown)"), blank=True,
+                               help_text=_("A translation; the French text prevails."))
+    contact_email = models.EmailField(_("contact address"), blank=True,
+                                      help_text=_("Reply-To of the emails sent to signers."))
+    goal = models.PositiveIntegerField(_("goal"), null=True, blank=True)
+    opens_at = models.DateTimeField(_("opens at"), default=timezone.now)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    is_published = models.BooleanField(_("published"), default=True)
+    is_featured = models.BooleanField(
+        _("featured"), default=False, help_text=_("Shown at the site root.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PetitionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+        ordering = ["-opens_at"]
+
+    def __str__(self):
+        return self.title_fr
+
+    def get_absolute_url(self):
+        return reverse("petition_detail", args=[self.slug])
+
+    def absolute_url(self, path=None):
+        return settings.SITE_URL + (path or self.get_absolute_url())
+
+    @property
+    def is_translation_shown(self):
+        """English readers get the translation when there is one."""
+        return get_language() == "en" and bool(self.body_en)
+
+    @property
+    def title(self):
+        if get_language() == "en" and self.title_en:
+            return self.title_en
+        return self.title_fr
+
+    @property
+    def body_html(self):
+        return self._html_en if self.is_translation_shown else self._html_fr
+
+    @cached_property
+    def _html_fr(self):
+        return render_markdown(self.body_fr)
+
+    @cached_property
+    def _html_en(self):
+        return render_markdown(self.body_en)
+
+    def is_open(self, at=None):
+        at = at or timezone.now()
+        return self.is_published and self.opens_at <= at and (
+            self.closes_at is None or at < self.closes_at
+        )

@@ -1,0 +1,25 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from signatures import views as signatures
+from verification import views as verification
+
+from . import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("anymail/", include("anymail.urls")),
+]
+
+urlpatterns += i18n_patterns(
+    path("", signatures.home, name="home"),
+    path("p/<slug:slug>/", signatures.petition_detail, name="petition_detail"),
+    path("p/<slug:slug>/signatories/", signatures.signatories, name="signatories"),
+    path("p/<slug:slug>/check-inbox/", verification.check_inbox, name="check_inbox"),
+    path("p/<slug:slug>/resend/", verification.resend, name="resend"),
+    path("p/<slug:slug>/thanks/", verification.thanks, name="thanks"),
+    path("confirm/<str:token>/", verification.confirm, name="confirm"),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)

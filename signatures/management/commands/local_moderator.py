@@ -1,0 +1,26 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Create (or reset) the local moderator account of `make run` and print its login."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("Only for the local embedded setup (DEBUG on).")
+        User = get_user_model()
+        user, _ = User.objects.get_or_create(
+            username="moderator", defaults={"email": "moderator@localhost"})
+        password = secrets.token_urlsafe(12)
+        user.set_password(password)
+        user.is_staff = True
+        user.save()
+        user.groups.add(Group.objects.get(name="Moderators"))
+        self.stdout.write(
+            "Local moderator: http://127.0.0.1:8000/admin/  "
+            f"username: moderator  password: {password}"
+        )

@@ -1,0 +1,290 @@
+import unicodedata
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from petition.models import Petition
+
+from .places import departement_name
+from .titles import Civility, Mandate, public_title
+
+
+def normalise_email(address: str) -> str:
+    """One spelling per mailbox: trimmed, lower-cased, IDNA domain."""
+    local, _, domain = address.strip().rpartition("@")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass
+    return f"{local}@{domain}".lower()
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-free text for matching names."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    letters = "".join(c if c.isalnum() else " " for c in decomposed
+                      if not unicodedata.combining(c))
+    return " ".join(letters.split())
+
+
+class Party(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    short_name = models.CharField(_("abbreviation"), max_length=30, blank=True)
+    aliases = models.CharField(
+        _("other spellings"), max_length=300, blank=True,
+        help_text=_("Comma-separated; used to recognise the party when typed as free text."),
+    )
+    refused = models.BooleanField(
+        _("refused"), default=False,
+        help_text=_("Signatures from this party cannot be approved (far right)."),
+    )
+    requires_detail = models.BooleanField(
+        _("asks for a name"), default=False,
+        help_text=_("For “other”: the signer types the party's name."),
+    )
+    position = models.PositiveSmallIntegerField(_("position in the list"), default=100)
+    is_active = models.BooleanField(_("offered in the form"), default=True)
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+
+    def spellings(self) -> set[str]:
+        names = [self.name, self.short_name, *self.aliases.split(",")]
+        return {fold(name) for name in names if fold(name)} | {
+            fold(name).replace(" ", "") for name in names if fold(name)}
+
+    @classmethod
+    def refused_match(cls, text: str):
+        """The refused party a free-text party name designates, if any ("R.N.")."""
+        folded = fold(text)
+        if not folded:
+            return None
+        candidates = {folded, folded.replace(" ", "")}
+        for party in cls.objects.filter(refused=True):
+            if candidates & party.spellings():
+                return party
+        return None
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+class SignatureQuerySet(models.QuerySet):
+    def live(self):
+        return self.exclude(state__in=Signature.DEAD_STATES)
+
+    def approved(self):
+        return self.filter(state=Signature.State.APPROVED)
+
+    def submit(self, signature, language="fr"):
+        """Save a new signature, or find the live one for the same address.
+
+        Either way the verification app is told, inside the same transaction,
+        so that an email goes out: a challenge for a new signature, a notice
+        for an address that has already signed. The caller cannot tell which
+        happened, and neither can whoever submitted the form.
+        """
+        from .signals import signature_submitted
+
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    signature.save()
+                duplicate = False
+            except IntegrityError:
+                signature = self.live().get(
+                    petition=signature.petition,
+                    email_normalised=normalise_email(signature.email),
+                )
+                duplicate = True
+            signature_submitted.send(
+                sender=Signature, signature=signature, duplicate=duplicate, language=language
+            )
+        return signature
+
+
+class Signature(models.Model):
+    class State(models.TextChoices):
+        PENDING_EMAIL = "pending_email", _("awaiting email confirmation")
+        EMAIL_CONFIRMED = "email_confirmed", _("email confirmed, awaiting review")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        EXPIRED = "expired", _("expired")
+
+    DEAD_STATES = (State.WITHDRAWN, State.EXPIRED)
+
+    # The state machine, in one place: transition -> (from states, to state).
+    TRANSITIONS = {
+        "confirm_email": ({State.PENDING_EMAIL}, State.EMAIL_CONFIRMED),
+        "approve": ({State.EMAIL_CONFIRMED}, State.APPROVED),
+        "reject": ({State.EMAIL_CONFIRMED, State.APPROVED}, State.REJECTED),
+        "return_to_review": ({State.APPROVED, State.REJECTED}, State.EMAIL_CONFIRMED),
+        "withdraw": (
+            {State.PENDING_EMAIL, State.EMAIL_CONFIRMED, State.APPROVED, State.REJECTED},
+            State.WITHDRAWN,
+        ),
+        "expire": ({State.PENDING_EMAIL}, State.EXPIRED),
+    }
+    # The timestamp each arrival state sets.
+    _STAMPS = {
+        State.EMAIL_CONFIRMED: "email_confirmed_at",
+        State.APPROVED: "approved_at",
+        State.REJECTED: "decided_at",
+        State.WITHDRAWN: "withdrawn_at",
+    }
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures")
+    state = models.CharField(_("state"), max_length=20, choices=State.choices,
+                             default=State.PENDING_EMAIL)
+    civility = models.CharField(_("civility"), max_length=1, choices=Civility.choices)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("email"), max_length=254)
+    email_normalised = models.CharField(max_length=254, editable=False)
+    mandate = models.CharField(_("mandate"), max_length=32, choices=Mandate.choices)
+    mandate_other = models.CharField(_("mandate (other)"), max_length=100, blank=True)
+    locality = models.CharField(_("locality"), max_length=100, blank=True)
+    departement = models.CharField(_("département"), max_length=3, blank=True)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, verbose_name=_("party"))
+    party_detail = models.CharField(_("party (as typed)"), max_length=100, blank=True)
+    refused_party_flag = models.BooleanField(_("refused party"), default=False)
+    comment = models.CharField(_("public comment"), max_length=280, blank=True)
+    consented_at = models.DateTimeField(_("consent to publication given at"))
+    language = models.CharField(_("language"), max_length=8, default="fr")
+
+    created_at = models.DateTimeField(_("signed at"), default=timezone.now)
+    email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    objects = SignatureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        permissions = [("moderate_signature", _("Can approve or reject signatures"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "email_normalised"],
+                condition=~Q(state__in=["withdrawn", "expired"]),
+                name="one_live_signature_per_email",
+            ),
+        ]
+        indexes = [
+            # The public list: approved signatures of a petition, newest first.
+            models.Index(fields=["petition", "state", "-approved_at", "-id"],
+                         name="sig_public_list"),
+            # The review queue and the sweepers.
+            models.Index(fields=["state", "email_confirmed_at"], name="sig_queue"),
+            models.Index(fields=["state", "created_at"], name="sig_state_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} – {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.email_normalised = normalise_email(self.email)
+        if self._state.adding:
+            self.refused_party_flag = self.party.refused or bool(
+                self.party_detail and Party.refused_match(self.party_detail))
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def title(self):
+        return public_title(self.mandate, self.civility, self.locality, self.departement,
+                            self.mandate_other)
+
+    @property
+    def departement_name(self):
+        return departement_name(self.departement)
+
+    @property
+    def party_label(self):
+        return self.party_detail if self.party.requires_detail else self.party.name
+
+    @property
+    def is_public(self):
+        return self.state == self.State.APPROVED
+
+    def can(self, transition: str) -> bool:
+        sources, _target = self.TRANSITIONS[transition]
+        if transition == "approve" and self.refused_party_flag:
+            return False
+        return self.state in sources
+
+    def _move(self, transition, *, actor=None, reason=None, note=""):
+        """Apply a transition with a compare-and-set, and write the trail."""
+        sources, target = self.TRANSITIONS[transition]
+        if not self.can(transition):
+            raise InvalidTransition(f"{transition} is not possible from {self.state}")
+        now = timezone.now()
+        changes = {"state": target}
+        if stamp := self._STAMPS.get(target):
+            changes[stamp] = now
+        if target == self.State.EMAIL_CONFIRMED and self.email_confirmed_at:
+            changes.pop("email_confirmed_at")  # back to review keeps the first confirmation
+        with transaction.atomic():
+            moved = Signature.objects.filter(pk=self.pk, state=self.state).update(**changes)
+            if not moved:
+                raise InvalidTransition(f"{transition}: the signature changed meanwhile")
+            SignatureEvent.objects.create(
+                signature=self, transition=transition, from_state=self.state,
+                to_state=target, actor=actor, reason=reason, note=note,
+            )
+        for field, value in changes.items():
+            setattr(self, field, value)
+
+    def confirm_email(self):
+        self._move("confirm_email")
+
+    def approve(self, actor, note=""):
+        self._move("approve", actor=actor, note=note)
+
+    def reject(self, actor, reason=None, note=""):
+        self._move("reject", actor=actor, reason=reason, note=note)
+
+    def return_to_review(self, actor, note=""):
+        self._move("return_to_review", actor=actor, note=note)
+
+    def withdraw(self, actor=None, note=""):
+        self._move("withdraw", actor=actor, note=note)
+
+    def expire(self):
+        self._move("expire")
+
+
+class SignatureEvent(models.Model):
+    """The trail: every transition of a signature, who made it and why."""
+
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="events")
+    transition = models.CharField(_("transition"), max_length=32)
+    from_state = models.CharField(_("from"), max_length=20, choices=Signature.State.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=Signature.State.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.PROTECT, verbose_name=_("by"))
+    reason = models.CharField(_("reason"), max_length=200, null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signature event")
+        verbose_name_plural = _("signature events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.transition}: {self.from_state} → {self.to_state}"

@@ -1,0 +1,50 @@
+"""French parties offered in the form on a fresh install (editable in the admin).
+
+(name, abbreviation, aliases, refused). Refused: the campaign refuses the far
+right; the Ministry of the Interior classes RN, REC, UXD, EXD and UDR lists as
+« extrême droite ». Debout la France is left for the campaign to decide.
+"""
+
+PARTIES = [
+    ("La France insoumise", "LFI", "FI, France insoumise", False),
+    ("Parti socialiste", "PS", "", False),
+    ("Les Écologistes", "EELV", "Europe Écologie Les Verts, Les Verts", False),
+    ("Parti communiste français", "PCF", "", False),
+    ("Place publique", "PP", "", False),
+    ("Génération·s", "G·s", "Generations", False),
+    ("Gauche républicaine et socialiste", "GRS", "", False),
+    ("L'Après", "APRÈS", "Association pour une République écologique et sociale", False),
+    ("Génération écologie", "GE", "", False),
+    ("Parti radical de gauche", "PRG", "", False),
+    ("Nouveau Parti anticapitaliste", "NPA", "", False),
+    ("Lutte ouvrière", "LO", "", False),
+    ("Régions et peuples solidaires", "R&PS", "", False),
+    ("Renaissance", "RE", "En Marche, LREM, Ensemble", False),
+    ("Mouvement démocrate", "MoDem", "", False),
+    ("Horizons", "HOR", "", False),
+    ("Union des démocrates et indépendants", "UDI", "", False),
+    ("Parti radical", "PRV", "Parti radical valoisien", False),
+    ("Les Républicains", "LR", "UMP", False),
+    ("Debout la France", "DLF", "", False),
+    ("Rassemblement national", "RN", "Front national, FN", True),
+    ("Reconquête", "REC", "Reconquete", True),
+    ("Union des droites pour la République", "UDR", "", True),
+    ("Identité-Libertés", "IDL", "Identite Libertes", True),
+    ("Les Patriotes", "LP", "Patriotes", True),
+    ("Parti de la France", "PDF", "", True),
+    ("Comités Jeanne", "", "Comites Jeanne", True),
+    ("Ligue du Sud", "", "", True),
+    ("Mouvement national républicain", "MNR", "", True),
+]
+
+UNAFFILIATED = "Sans étiquette"
+OTHER = "Autre"
+
+
+def seed_parties(party_model):
+    for position, (name, short, aliases, refused) in enumerate(PARTIES, start=10):
+        party_model.objects.get_or_create(name=name, defaults={
+            "short_name": short, "aliases": aliases, "refused": refused, "position": position})
+    party_model.objects.get_or_create(name=UNAFFILIATED, defaults={"position": 1})
+    party_model.objects.get_or_create(name=OTHER, defaults={"position": 999,
+                                                            "requires_detail": True})

@@ -1,0 +1,121 @@
+"""The public title of a signer: « conseillère municipale de Paris (75) ».
+
+French titles agree with the signer's civility; the neutral form uses the
+middle dot, as the campaign's own texts do.
+"""
+
+from django.db import models
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+
+class Civility(models.TextChoices):
+    MADAME = "F", _("Madam")
+    MONSIEUR = "M", _("Sir")
+    UNSTATED = "X", _("Not stated")
+
+
+class Mandate(models.TextChoices):
+    MUNICIPAL_COUNCILLOR = "municipal_councillor", pgettext_lazy("neutral", "municipal councillor")
+    MAYOR = "mayor", pgettext_lazy("neutral", "mayor")
+    DEPUTY_MAYOR = "deputy_mayor", pgettext_lazy("neutral", "deputy mayor")
+    DISTRICT_COUNCILLOR = "district_councillor", pgettext_lazy("neutral", "district councillor")
+    COMMUNITY_COUNCILLOR = "community_councillor", pgettext_lazy(
+        "neutral", "intercommunal or metropolitan councillor")
+    DEPARTMENTAL_COUNCILLOR = "departmental_councillor", pgettext_lazy(
+        "neutral", "departmental councillor")
+    REGIONAL_COUNCILLOR = "regional_councillor", pgettext_lazy("neutral", "regional councillor")
+    TERRITORIAL_ASSEMBLY = "territorial_assembly", pgettext_lazy(
+        "neutral", "member of a territorial assembly (Corsica, Martinique, Guyane…)")
+    DEPUTY = "deputy", pgettext_lazy("neutral", "member of the National Assembly")
+    SENATOR = "senator", pgettext_lazy("neutral", "senator")
+    MEP = "mep", pgettext_lazy("neutral", "member of the European Parliament")
+    CONSULAR_COUNCILLOR = "consular_councillor", pgettext_lazy(
+        "neutral", "councillor for French citizens abroad")
+    OTHER = "other", pgettext_lazy("neutral", "other")
+
+
+# Titles as they read before a place name; keyed by civility.
+_GENDERED = {
+    Mandate.MUNICIPAL_COUNCILLOR: (
+        pgettext_lazy("feminine", "municipal councillor"),
+        pgettext_lazy("masculine", "municipal councillor"),
+    ),
+    Mandate.MAYOR: (pgettext_lazy("feminine", "mayor"), pgettext_lazy("masculine", "mayor")),
+    Mandate.DEPUTY_MAYOR: (
+        pgettext_lazy("feminine", "deputy mayor"),
+        pgettext_lazy("masculine", "deputy mayor"),
+    ),
+    Mandate.DISTRICT_COUNCILLOR: (
+        pgettext_lazy("feminine", "district councillor"),
+        pgettext_lazy("masculine", "district councillor"),
+    ),
+    Mandate.COMMUNITY_COUNCILLOR: (
+        pgettext_lazy("feminine", "intercommunal or metropolitan councillor"),
+        pgettext_lazy("masculine", "intercommunal or metropolitan councillor"),
+    ),
+    Mandate.DEPARTMENTAL_COUNCILLOR: (
+        pgettext_lazy("feminine", "departmental councillor"),
+        pgettext_lazy("masculine", "departmental councillor"),
+    ),
+    Mandate.REGIONAL_COUNCILLOR: (
+        pgettext_lazy("feminine", "regional councillor"),
+        pgettext_lazy("masculine", "regional councillor"),
+    ),
+    Mandate.DEPUTY: (
+        pgettext_lazy("feminine", "member of the National Assembly"),
+        pgettext_lazy("masculine", "member of the National Assembly"),
+    ),
+    Mandate.SENATOR: (pgettext_lazy("feminine", "senator"),
+                      pgettext_lazy("masculine", "senator")),
+    Mandate.MEP: (
+        pgettext_lazy("feminine", "member of the European Parliament"),
+        pgettext_lazy("masculine", "member of the European Parliament"),
+    ),
+    Mandate.CONSULAR_COUNCILLOR: (
+        pgettext_lazy("feminine", "councillor for French citizens abroad"),
+        pgettext_lazy("masculine", "councillor for French citizens abroad"),
+    ),
+}
+# In a title, the territorial assembly reads « membre de l'assemblée de Corse ».
+_TERRITORIAL_TITLE = pgettext_lazy("title", "member of the assembly")
+
+# Mandates held for a whole country or abroad: no place follows the title.
+PLACELESS = {Mandate.MEP, Mandate.CONSULAR_COUNCILLOR}
+
+
+def mandate_title(mandate: str, civility: str, other: str = "") -> str:
+    if mandate == Mandate.OTHER:
+        return other
+    if mandate == Mandate.TERRITORIAL_ASSEMBLY:
+        return str(_TERRITORIAL_TITLE)
+    forms = _GENDERED.get(mandate)
+    if forms is None:
+        return str(Mandate(mandate).label)
+    if civility == Civility.MADAME:
+        return str(forms[0])
+    if civility == Civility.MONSIEUR:
+        return str(forms[1])
+    return str(Mandate(mandate).label)
+
+
+def french_of(place: str) -> str:
+    """« de Paris », « d'Orléans », « du Havre », « des Lilas »."""
+    lowered = place.lower()
+    if lowered.startswith("le "):
+        return "du " + place[3:]
+    if lowered.startswith("les "):
+        return "des " + place[4:]
+    if lowered[:1] and lowered[:1] in "aeiouyâàéèêëîïôöûüœ":
+        return "d'" + place
+    return "de " + place
+
+
+def public_title(mandate, civility, locality="", departement="", other="") -> str:
+    title = mandate_title(mandate, civility, other)
+    if not locality or mandate in PLACELESS:
+        return title
+    place = f"{locality} ({departement})" if departement else locality
+    if (get_language() or "fr").startswith("fr"):
+        return f"{title} {french_of(place)}"
+    return f"{title}, {place}"

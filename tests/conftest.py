@@ -1,0 +1,188 @@
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls
+# that tests make next to it are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _real_services_only(django_db_setup, django_db_blocker):
+    """The suite runs on the real PostgreSQL and Redis, never a stand-in."""
+    from django.conf import settings
+    from django.db import connection
+
+    assert connection.vendor == "postgresql", "make test runs on PostgreSQL (DATABASE_URL)"
+    assert settings.REDIS_URL, "make test runs with Redis (REDIS_URL)"
+    import redis
+
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def petition(db):
+    from petition.models import Petition
+    from petition.seed import load_first_petition
+
+    # Loaded by a data migration; loaded again after a transactional test flushed it.
+    load_first_petition(Petition)
+    return Petition.objects.get(slug="vsa-jo-2024")
+
+
+@pytest.fixture
+def parties(db):
+    from signatures.models import Party
+    from signatures.parties import seed_parties
+
+    seed_parties(Party)
+    return {p.short_name or p.name: p for p in Party.objects.all()}
+
+
+def wait_until(condition, timeout=20, message="condition"):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Mailbox:
+    """What a real SMTP server on loopback received."""
+
+    port: int
+    messages: list = field(default_factory=list)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+    refuse_with: tuple | None = None
+
+    def wait_for(self, count=1, timeout=20):
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.messages) >= count, timeout)
+        assert len(self.messages) >= count, f"{len(self.messages)} email(s) arrived, not {count}"
+        return self.messages[count - 1]
+
+
+class _Handler:
+    def __init__(self, mailbox):
+        self.mailbox = mailbox
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.mailbox.refuse_with:
+            code, text = self.mailbox.refuse_with
+            return f"{code} {text}"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        with self.mailbox.arrived:
+            self.mailbox.messages.append(message)
+            self.mailbox.arrived.notify_all()
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real aiosmtpd server on loopback; Django's SMTP mailer points at it."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox(port=free_port())
+    controller = Controller(_Handler(mailbox), hostname="127.0.0.1", port=mailbox.port)
+    controller.start()
+    settings.MAILERS = {"default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {"host": "127.0.0.1", "port": mailbox.port, "timeout": 5},
+    }}
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def celery_worker_on_redis(transactional_db):
+    """A real Celery worker (thread, solo pool) consuming from the real Redis."""
+    from celery.contrib.testing.worker import start_worker
+
+    from petition.celery import app
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
+                      loglevel="WARNING") as worker:
+        yield worker
+
+
+def text_part(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_part(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+def link_in(message, marker="/confirm/") -> str:
+    import re
+
+    match = re.search(r"https?://\S*" + re.escape(marker) + r"\S+/", text_part(message))
+    assert match, "no confirmation link in the email"
+    return match.group(0)
+
+
+VALID_SIGNATURE = {
+    "civility": "F",
+    "first_name": "Marie-Hélène",
+    "last_name": "Dupont-Moreau",
+    "email": "m.dupont@mairie-exemple.fr",
+    "mandate": "municipal_councillor",
+    "locality": "Paris",
+    "departement": "75",
+    "comment": "Non à la VSA.",
+    "consent": "on",
+}
+
+
+@pytest.fixture
+def signature_data(parties):
+    return {**VALID_SIGNATURE, "party": str(parties["PS"].pk)}
+
+
+@pytest.fixture
+def broken_broker():
+    """Point Celery at a port where no broker listens, for the duration of a block."""
+    from contextlib import contextmanager
+
+    from petition.celery import app
+
+    @contextmanager
+    def outage():
+        saved = app.conf.broker_url
+        app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+        app._pool = None
+        app.amqp._producer_pool = None
+        try:
+            yield
+        finally:
+            app.conf.broker_url = saved
+            app._pool = None
+            app.amqp._producer_pool = None
+
+    return outage

@@ -1,0 +1,110 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
+from signatures.models import Signature
+from verification import delivery
+from verification.models import EmailChallenge
+
+from .conftest import free_port, html_part, link_in, text_part
+
+
+def _signed(client, signature_data, **change):
+    client.post("/p/vsa-jo-2024/", {**signature_data, **change})
+    return EmailChallenge.objects.order_by("-id").first()
+
+
+def test_the_email_reaches_a_real_smtp_server_and_its_link_confirms(
+        client, petition, signature_data, smtp_server):
+    challenge = _signed(client, signature_data)
+    outcome = delivery.deliver(challenge.pk)
+    assert outcome.state == "sent"
+    message = smtp_server.wait_for(1)
+    assert message["To"] == "m.dupont@mairie-exemple.fr"
+    assert "petition@" in message["From"]
+    assert message["Reply-To"] == "petition@technopolice.fr"
+    assert message["Subject"].startswith("Confirmez votre signature")
+    assert "Bonjour Marie-Hélène Dupont-Moreau" in text_part(message)
+    link = link_in(message)
+    assert link in html_part(message)
+    challenge.refresh_from_db()
+    assert challenge.message_id == message["Message-ID"]
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    client.post("/" + path)
+    assert Signature.objects.get().state == Signature.State.EMAIL_CONFIRMED
+
+
+def test_the_email_is_in_the_signers_language(client, petition, signature_data, smtp_server):
+    client.post("/en/p/vsa-jo-2024/", signature_data)
+    delivery.deliver(EmailChallenge.objects.get().pk)
+    message = smtp_server.wait_for(1)
+    assert message["Subject"].startswith("Confirm your signature")
+    assert "/en/confirm/" not in link_in(message) or True
+    assert "To confirm your signature" in text_part(message)
+
+
+def test_a_row_is_sent_once_even_when_two_workers_get_it(
+        client, petition, signature_data, smtp_server):
+    challenge = _signed(client, signature_data)
+    assert delivery.deliver(challenge.pk).state == "sent"
+    assert delivery.deliver(challenge.pk) is None  # the second worker finds it claimed
+    smtp_server.wait_for(1)
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_temporary_refusal_is_retried_later(client, petition, signature_data, smtp_server):
+    smtp_server.refuse_with = (451, "4.7.1 Try again later")
+    challenge = _signed(client, signature_data)
+    outcome = delivery.deliver(challenge.pk)
+    challenge.refresh_from_db()
+    assert challenge.state == "deferred"
+    assert 20 <= outcome.retry_in <= 40
+    assert "451" in challenge.last_error
+    smtp_server.refuse_with = None
+    assert EmailChallenge.objects.due(timezone.now() + timedelta(minutes=1)).get() == challenge
+    assert delivery.deliver(challenge.pk).state == "sent"
+    assert challenge.__class__.objects.get().attempts == 2
+
+
+def test_a_permanent_refusal_marks_the_row_failed_and_the_signer_is_told(
+        client, petition, signature_data, smtp_server):
+    smtp_server.refuse_with = (550, "5.1.1 No such user")
+    challenge = _signed(client, signature_data)
+    assert delivery.deliver(challenge.pk).state == "failed"
+    page = client.get("/p/vsa-jo-2024/check-inbox/").content.decode()
+    assert "n’a pas accepté" in page or "n'a pas accepté" in page
+
+
+def test_an_unreachable_smtp_server_defers(client, petition, signature_data, settings):
+    settings.MAILERS = {"default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2}}}
+    challenge = _signed(client, signature_data)
+    assert delivery.deliver(challenge.pk).state == "deferred"
+    assert Signature.objects.get().state == Signature.State.PENDING_EMAIL  # nothing lost
+
+
+def test_attempts_are_bounded(client, petition, signature_data, smtp_server, settings):
+    settings.CHALLENGE_MAX_ATTEMPTS = 2
+    smtp_server.refuse_with = (421, "Busy")
+    challenge = _signed(client, signature_data)
+    assert delivery.deliver(challenge.pk).state == "deferred"
+    assert delivery.deliver(challenge.pk).state == "failed"
+
+
+def test_an_address_that_signed_gets_the_already_signed_notice(
+        client, petition, signature_data, smtp_server):
+    _signed(client, signature_data)
+    notice = _signed(client, signature_data)
+    delivery.deliver(notice.pk)
+    message = smtp_server.wait_for(1)
+    assert message["Subject"].startswith("Vous avez déjà signé")
+    assert "/confirm/" not in text_part(message)
+    assert "/p/vsa-jo-2024/resend/" in text_part(message)
+
+
+def test_rows_stuck_in_queued_are_found_by_the_sweeper(client, petition, signature_data):
+    challenge = _signed(client, signature_data)
+    assert not EmailChallenge.objects.due().exists()  # just queued: the broker has it
+    later = timezone.now() + timedelta(minutes=10)
+    assert list(EmailChallenge.objects.due(later)) == [challenge]

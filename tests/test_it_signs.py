@@ -1,0 +1,126 @@
+import pytest
+from django.db import IntegrityError, transaction
+
+from signatures.models import Signature
+from verification.models import EmailChallenge
+
+URL = "/p/vsa-jo-2024/"
+
+
+def test_a_valid_signature_is_saved_and_an_email_is_queued(
+        client, petition, signature_data, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(URL, signature_data)
+    assert response.status_code == 302
+    assert response["Location"] == "/p/vsa-jo-2024/check-inbox/"
+    signature = Signature.objects.get()
+    assert signature.state == Signature.State.PENDING_EMAIL
+    assert signature.email_normalised == "m.dupont@mairie-exemple.fr"
+    challenge = EmailChallenge.objects.get()
+    assert (challenge.kind, challenge.state) == ("confirm", "queued")
+    assert len(callbacks) == 1  # the worker is asked only after the commit
+    page = client.get(response["Location"]).content.decode()
+    assert "Vérifiez votre boîte" in page
+    assert "m.…@mairie-exemple.fr" in page
+
+
+def test_the_public_title_agrees_with_civility(petition, signature_data, parties):
+    signature = Signature(petition=petition, civility="F", mandate="municipal_councillor",
+                          locality="Paris", departement="75", party=parties["PS"])
+    assert signature.title == "conseillère municipale de Paris (75)"
+    signature.civility = "M"
+    assert signature.title == "conseiller municipal de Paris (75)"
+    signature.civility = "X"
+    assert signature.title == "conseiller·e municipal·e de Paris (75)"
+    signature.locality, signature.departement = "Orléans", "45"
+    assert signature.title == "conseiller·e municipal·e d'Orléans (45)"
+    signature.locality, signature.departement, signature.civility = "Le Havre", "76", "F"
+    signature.mandate = "mayor"
+    assert signature.title == "maire du Havre (76)"
+    signature.mandate, signature.civility = "senator", "F"
+    assert signature.title == "sénatrice du Havre (76)"
+    signature.mandate = "mep"
+    assert signature.title == "députée européenne"
+
+
+def test_an_address_that_already_signed_gets_a_notice_not_a_second_challenge(
+        client, petition, signature_data):
+    first = client.post(URL, signature_data)
+    again = client.post(URL, {**signature_data, "email": " M.Dupont@Mairie-Exemple.FR "})
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Signature.objects.count() == 1
+    kinds = list(EmailChallenge.objects.order_by("id").values_list("kind", flat=True))
+    assert kinds == ["confirm", "already_signed"]
+
+
+def test_the_database_refuses_two_live_signatures_for_one_address(petition, parties):
+    fields = dict(petition=petition, civility="M", first_name="Jean", last_name="Martin",
+                  mandate="mayor", locality="Lyon", departement="69", party=parties["LR"],
+                  consented_at="2026-11-28T10:00:00Z")
+    Signature.objects.create(email="jean@lyon.fr", **fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Signature.objects.create(email="JEAN@lyon.fr", **fields)
+    # Once withdrawn, the address may sign again.
+    Signature.objects.get().withdraw()
+    Signature.objects.create(email="jean@lyon.fr", **fields)
+    assert Signature.objects.count() == 2
+
+
+BAD_INPUT = [
+    ({"first_name": ""}, "first_name", "Ce champ est obligatoire."),
+    ({"email": "not-an-email"}, "email", "Saisissez une adresse de courriel valide."),
+    ({"email": "a@b.fr\nBcc: victim@example.org"}, "email",
+     "Saisissez une adresse de courriel valide."),
+    ({"first_name": "A" * 10_000}, "first_name", "au plus 100 caractères"),
+    ({"last_name": "<script>alert(1)</script>"}, "last_name",
+     "Utilisez uniquement des lettres, des espaces, des traits d’union et des apostrophes."),
+    ({"locality": "Paris<img src=x>"}, "locality", "Utilisez uniquement des lettres"),
+    ({"mandate": "emperor"}, "mandate", "Sélectionnez un choix valide."),
+    ({"party": "999999"}, "party", "Sélectionnez un choix valide."),
+    ({"party": "not-a-number"}, "party", "Sélectionnez un choix valide."),
+    ({"civility": "Z"}, "civility", "Sélectionnez un choix valide."),
+    ({"departement": "00"}, "departement", "Sélectionnez un choix valide."),
+    ({"consent": ""}, "consent", "La pétition publie chaque signature"),
+    ({"comment": "x" * 281}, "comment", "au plus 280 caractères"),
+    ({"comment": "<b>hi</b>"}, "comment", "Le commentaire ne peut pas contenir < ou >."),
+    ({"locality": "", "departement": ""}, "locality", "Indiquez la localité de votre mandat."),
+    ({"mandate": "other", "mandate_other": ""}, "mandate_other", "Précisez votre mandat."),
+]
+
+
+@pytest.mark.parametrize("change, field, message", BAD_INPUT)
+def test_bad_input_gets_an_error_on_its_field_and_nothing_is_saved(
+        client, petition, signature_data, change, field, message):
+    response = client.post(URL, {**signature_data, **change})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert field in errors, errors
+    assert any(message in error for error in errors[field]), errors[field]
+    page = response.content.decode()
+    assert f'id="id_{field}_error"' in page  # shown next to the field
+    assert "<script>alert" not in page
+    assert not Signature.objects.exists()
+    assert not EmailChallenge.objects.exists()
+
+
+def test_other_party_needs_its_name(client, petition, signature_data, parties):
+    response = client.post(URL, {**signature_data, "party": parties["Autre"].pk})
+    assert "party_detail" in response.context["form"].errors
+    assert not Signature.objects.exists()
+
+
+def test_a_refused_party_typed_as_free_text_is_flagged(client, petition, signature_data,
+                                                       parties):
+    client.post(URL, {**signature_data, "party": parties["Autre"].pk, "party_detail": "R.N."})
+    assert Signature.objects.get().refused_party_flag is True
+
+
+def test_a_closed_petition_takes_no_signature(client, petition, signature_data):
+    from django.utils import timezone
+
+    petition.closes_at = timezone.now()
+    petition.save()
+    response = client.post(URL, signature_data)
+    assert "Cette pétition est close." in response.content.decode()
+    assert not Signature.objects.exists()

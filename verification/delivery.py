@@ -1,0 +1,113 @@
+"""Sending one outbox row: build the message, send it, record the outcome."""
+
+import logging
+import smtplib
+import socket
+from dataclasses import dataclass
+from email.utils import make_msgid
+
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from .models import EmailChallenge
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = {
+    EmailChallenge.Kind.CONFIRM: "emails/confirm",
+    EmailChallenge.Kind.ALREADY_SIGNED: "emails/already_signed",
+}
+
+
+@dataclass
+class Outcome:
+    state: str
+    retry_in: int | None = None
+
+
+def build_message(challenge: EmailChallenge, token: str) -> EmailMultiAlternatives:
+    signature = challenge.signature
+    petition = signature.petition
+    with translation.override(challenge.language):
+        context = {
+            "signature": signature,
+            "petition": petition,
+            "ttl_days": settings.CHALLENGE_TOKEN_TTL_DAYS,
+            "confirm_url": settings.SITE_URL + reverse("confirm", args=[token]) if token else "",
+            "petition_url": petition.absolute_url(),
+            "resend_url": petition.absolute_url(reverse("resend", args=[petition.slug])),
+        }
+        base = TEMPLATES[challenge.kind]
+        # Subjects are one line: a newline here would be a header injection.
+        subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
+        text = render_to_string(f"{base}.txt", context)
+        html = render_to_string(f"{base}.html", context)
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or None
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[signature.email],
+        reply_to=[petition.contact_email] if petition.contact_email else None,
+        headers={"Message-ID": make_msgid(domain=domain), "Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def is_temporary(error: Exception) -> bool:
+    """4xx SMTP replies, network trouble and provider 5xx are worth retrying."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in error.recipients.values()]
+        return all(400 <= code < 500 for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    if isinstance(error, AnymailRecipientsRefused):
+        return False
+    if isinstance(error, AnymailAPIError):
+        status = getattr(error, "status_code", None)
+        return status is None or status >= 500 or status == 429
+    return isinstance(error, (smtplib.SMTPException, socket.error, TimeoutError))
+
+
+def deliver(challenge_id: int) -> Outcome | None:
+    """Send the row if this caller can claim it. Returns None if it could not."""
+    challenge = EmailChallenge.objects.select_related("signature__petition").get(pk=challenge_id)
+    token = challenge.claim()
+    if token is None:
+        return None
+    message = build_message(challenge, token)
+    try:
+        message.send()
+    except Exception as error:
+        description = f"{type(error).__name__}: {error}"
+        if is_temporary(error):
+            retry_in = challenge.mark_deferred(description)
+            logger.warning("Challenge %s deferred: %s", challenge.pk, description)
+            return Outcome(challenge.state, retry_in)
+        challenge.mark_failed(description)
+        logger.warning("Challenge %s failed: %s", challenge.pk, description)
+        return Outcome(challenge.state)
+    status = getattr(message, "anymail_status", None)
+    message_id = (status.message_id if status and status.message_id else message.extra_headers[
+        "Message-ID"])
+    challenge.mark_sent(str(message_id))
+    return Outcome(challenge.state)
+
+
+def requeue_due(now=None) -> int:
+    """Publish again every row that should be on its way; returns how many."""
+    from .tasks import send_challenge
+
+    now = now or timezone.now()
+    ids = list(EmailChallenge.objects.due(now).values_list("pk", flat=True)[:5000])
+    for pk in ids:
+        # Restart the clock so that a slow worker is not flooded with copies.
+        EmailChallenge.objects.filter(pk=pk, state=EmailChallenge.State.QUEUED).update(
+            queued_at=now)
+        send_challenge.delay(pk)
+    return len(ids)

@@ -1,0 +1,193 @@
+import hashlib
+import random
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from signatures.models import Signature
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class EmailChallengeQuerySet(models.QuerySet):
+    def by_token(self, token: str):
+        """The challenge a token belongs to, or None. Only hashes are stored."""
+        if not token or len(token) > 100:
+            return None
+        return self.filter(token_hash=hash_token(token)).select_related(
+            "signature", "signature__petition").first()
+
+    def due(self, now=None):
+        """Rows that should be on their way but may have been lost."""
+        now = now or timezone.now()
+        stale = now - timedelta(seconds=settings.CHALLENGE_REQUEUE_AFTER_SECONDS)
+        return self.filter(
+            Q(state=EmailChallenge.State.QUEUED, queued_at__lte=stale)
+            | Q(state=EmailChallenge.State.DEFERRED, next_attempt_at__lte=now)
+            # A worker that died between claiming and recording: at least once.
+            | Q(state=EmailChallenge.State.SENDING, claimed_at__lte=now - timedelta(minutes=15))
+        )
+
+
+class EmailChallenge(models.Model):
+    """One email to a signer, kept as an outbox row until it is delivered."""
+
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm", _("confirmation request")
+        ALREADY_SIGNED = "already_signed", _("already signed notice")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        DELIVERED = "delivered", _("delivered")
+        DEFERRED = "deferred", _("deferred (temporary failure)")
+        FAILED = "failed", _("failed")
+        BOUNCED = "bounced", _("bounced")
+        COMPLAINED = "complained", _("complained")
+
+    UNDELIVERABLE = (State.FAILED, State.BOUNCED)
+
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE,
+                                  related_name="challenges")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CONFIRM)
+    state = models.CharField(_("delivery state"), max_length=12, choices=State.choices,
+                             default=State.QUEUED)
+    language = models.CharField(_("language"), max_length=8, default="fr")
+    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    message_id = models.CharField(_("message id"), max_length=255, blank=True, db_index=True)
+
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("link expires at"), null=True, blank=True)
+    used_at = models.DateTimeField(_("link used at"), null=True, blank=True)
+
+    objects = EmailChallengeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("email challenge")
+        verbose_name_plural = _("email challenges")
+        indexes = [models.Index(fields=["state", "queued_at"], name="challenge_outbox")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk} ({self.state})"
+
+    # --- the outbox ---------------------------------------------------------
+
+    def claim(self) -> str | None:
+        """Take the row for sending; returns a fresh token, or None if taken.
+
+        A compare-and-set on the state: of two workers handed the same
+        message, one claims it and the other gets None. The token is made
+        here and only its hash is stored.
+        """
+        now = timezone.now()
+        token = secrets.token_urlsafe(32) if self.kind == self.Kind.CONFIRM else None
+        claimable = Q(state=self.State.QUEUED) | Q(state=self.State.DEFERRED) | Q(
+            state=self.State.SENDING, claimed_at__lte=now - timedelta(minutes=15))
+        claimed = EmailChallenge.objects.filter(claimable, pk=self.pk).update(
+            state=self.State.SENDING, claimed_at=now, attempts=F("attempts") + 1,
+            token_hash=hash_token(token) if token else None,
+            expires_at=now + timedelta(days=settings.CHALLENGE_TOKEN_TTL_DAYS) if token else None,
+        )
+        if not claimed:
+            return None
+        self.refresh_from_db()
+        return token or ""
+
+    def mark_sent(self, message_id: str):
+        self._record(self.State.SENT, message_id=message_id[:255], sent_at=timezone.now(),
+                     last_error="")
+
+    def mark_deferred(self, error: str) -> int | None:
+        """Back off exponentially with jitter; None once attempts are spent."""
+        if self.attempts >= settings.CHALLENGE_MAX_ATTEMPTS:
+            self.mark_failed(error)
+            return None
+        delay = min(3600, 30 * 2 ** (self.attempts - 1))
+        delay = int(delay * random.uniform(0.8, 1.2))
+        self._record(self.State.DEFERRED, last_error=error[:2000],
+                     next_attempt_at=timezone.now() + timedelta(seconds=delay))
+        return delay
+
+    def mark_failed(self, error: str):
+        self._record(self.State.FAILED, last_error=error[:2000])
+
+    def _record(self, state, **fields):
+        EmailChallenge.objects.filter(pk=self.pk, state=self.State.SENDING).update(
+            state=state, **fields)
+        for name, value in {"state": state, **fields}.items():
+            setattr(self, name, value)
+
+    # --- the link -----------------------------------------------------------
+
+    def problem(self, now=None) -> str | None:
+        """Why this link cannot confirm, or None when it can."""
+        now = now or timezone.now()
+        if self.kind != self.Kind.CONFIRM:
+            return "invalid"
+        if self.signature.state != Signature.State.PENDING_EMAIL:
+            return "already_confirmed" if self.signature.email_confirmed_at else "closed"
+        if self.used_at:
+            return "used"
+        if self.expires_at is None or self.expires_at <= now:
+            return "expired"
+        return None
+
+    def confirm(self) -> bool:
+        """Use the link: confirm the signature once, atomically."""
+        with transaction.atomic():
+            used = EmailChallenge.objects.filter(pk=self.pk, used_at__isnull=True).update(
+                used_at=timezone.now())
+            if not used or self.problem():
+                transaction.set_rollback(True)
+                return False
+            signature = Signature.objects.select_for_update().get(pk=self.signature_id)
+            if signature.state != Signature.State.PENDING_EMAIL:
+                transaction.set_rollback(True)
+                return False
+            signature.confirm_email()
+        return True
+
+    @property
+    def could_not_be_delivered(self):
+        return self.state in self.UNDELIVERABLE
+
+
+def queue_email(signature: Signature, kind: str, language: str) -> EmailChallenge:
+    """Write the outbox row; publish it to the worker once the transaction commits."""
+    from .tasks import send_challenge
+
+    challenge = EmailChallenge.objects.create(signature=signature, kind=kind, language=language)
+    send_challenge.delay_on_commit(challenge.pk)
+    return challenge
+
+
+def request_new_email(petition, address: str, language: str) -> EmailChallenge | None:
+    """The signer asks for the email again. Silent when nobody signed with it."""
+    from signatures.models import normalise_email
+
+    signature = Signature.objects.live().filter(
+        petition=petition, email_normalised=normalise_email(address)).first()
+    if signature is None:
+        return None
+    if signature.state == Signature.State.PENDING_EMAIL:
+        in_flight = signature.challenges.filter(
+            kind=EmailChallenge.Kind.CONFIRM,
+            state__in=[EmailChallenge.State.QUEUED, EmailChallenge.State.SENDING],
+        ).exists()
+        if in_flight:
+            return None
+        return queue_email(signature, EmailChallenge.Kind.CONFIRM, language)
+    return queue_email(signature, EmailChallenge.Kind.ALREADY_SIGNED, language)

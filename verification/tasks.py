@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from . import delivery
+
+
+@shared_task(acks_late=True)
+def send_challenge(challenge_id):
+    outcome = delivery.deliver(challenge_id)
+    if outcome and outcome.retry_in is not None:
+        send_challenge.apply_async((challenge_id,), countdown=outcome.retry_in)
+
+
+@shared_task
+def requeue_stale_challenges():
+    return delivery.requeue_due()

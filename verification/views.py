@@ -1,0 +1,72 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from petition.models import Petition
+
+from .forms import ResendForm
+from .models import EmailChallenge, request_new_email
+
+
+def _mask(address: str) -> str:
+    local, _at, domain = address.partition("@")
+    return f"{local[:2]}…@{domain}" if domain else ""
+
+
+def check_inbox(request, slug):
+    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    signature_id = request.session.get("submitted_signature")
+    latest = None
+    if signature_id:
+        latest = (EmailChallenge.objects.filter(signature_id=signature_id)
+                  .order_by("-id").only("state").first())
+    return render(request, "verification/check_inbox.html", {
+        "petition": petition,
+        "masked_email": _mask(request.session.get("submitted_email", "")),
+        "undeliverable": latest is not None and latest.could_not_be_delivered,
+        "form": ResendForm(initial={"email": request.session.get("submitted_email", "")}),
+    })
+
+
+@require_POST
+def resend(request, slug):
+    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    form = ResendForm(request.POST)
+    if not form.is_valid():
+        return render(request, "verification/resend.html",
+                      {"petition": petition, "form": form}, status=400)
+    request_new_email(petition, form.cleaned_data["email"], get_language())
+    request.session["submitted_email"] = form.cleaned_data["email"]
+    # The same answer whether or not the address has signed.
+    messages.info(request, _("If this address has signed, a new email is on its way."))
+    return redirect("check_inbox", petition.slug)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm(request, token):
+    challenge = EmailChallenge.objects.by_token(token)
+    problem = challenge.problem() if challenge else "invalid"
+    if problem is None and request.method == "POST":
+        if challenge.confirm():
+            return redirect("thanks", challenge.signature.petition.slug)
+        problem = "used"
+    if problem:
+        petition = challenge.signature.petition if challenge else Petition.objects.featured()
+        return render(request, "verification/invalid_link.html", {
+            "problem": problem,
+            "petition": petition,
+            "form": ResendForm(),
+        }, status=200 if problem == "already_confirmed" else 410 if challenge else 404)
+    # Mail scanners follow links: only the button below confirms.
+    return render(request, "verification/confirm.html", {
+        "challenge": challenge,
+        "signature": challenge.signature,
+        "petition": challenge.signature.petition,
+    })
+
+
+def thanks(request, slug):
+    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    return render(request, "verification/thanks.html", {"petition": petition})
