@@ -232,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "verification.tasks.requeue_stale_challenges",
         "schedule": 120.0,
     },
+    "expire-unconfirmed-signatures": {
+        "task": "signatures.tasks.expire_unconfirmed_signatures",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Petition rules ---------------------------------------------------------
@@ -240,6 +244,8 @@ CHALLENGE_TOKEN_TTL_DAYS = env.int("CHALLENGE_TOKEN_TTL_DAYS", default=7)
 # to the broker (outage at commit time, worker crash) and queued again.
 CHALLENGE_REQUEUE_AFTER_SECONDS = env.int("CHALLENGE_REQUEUE_AFTER_SECONDS", default=180)
 CHALLENGE_MAX_ATTEMPTS = env.int("CHALLENGE_MAX_ATTEMPTS", default=8)
+# A signature never confirmed expires after this many days.
+UNCONFIRMED_EXPIRE_DAYS = env.int("UNCONFIRMED_EXPIRE_DAYS", default=14)
 
 LOGGING = {
     "version": 1,

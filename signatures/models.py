@@ -1,4 +1,5 @@
 import unicodedata
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -84,6 +85,20 @@ class SignatureQuerySet(models.QuerySet):
 
     def approved(self):
         return self.filter(state=Signature.State.APPROVED)
+
+    def expire_unconfirmed(self, now=None) -> int:
+        """Pending signatures never confirmed within the policy's delay expire."""
+        now = now or timezone.now()
+        cutoff = now - timedelta(days=settings.UNCONFIRMED_EXPIRE_DAYS)
+        expired = 0
+        for signature in self.filter(state=Signature.State.PENDING_EMAIL,
+                                     created_at__lt=cutoff).iterator():
+            try:
+                signature.expire()
+                expired += 1
+            except InvalidTransition:
+                pass  # confirmed meanwhile
+        return expired
 
     def submit(self, signature, language="fr"):
         """Save a new signature, or find the live one for the same address.

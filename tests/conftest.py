@@ -22,6 +22,20 @@ def _real_services_only(django_db_setup, django_db_blocker):
     import redis
 
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    yield
+    # ORM calls made beside Playwright's event loop get a connection of their
+    # own context, which nothing closes: end it so the test database can be dropped.
+    with django_db_blocker.unblock():
+        terminate_other_sessions()
+
+def terminate_other_sessions():
+    from django.db import connection
+
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        return  # no test used the database, so none was created
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from .models import Signature
+
+
+@shared_task
+def expire_unconfirmed_signatures():
+    return Signature.objects.expire_unconfirmed()

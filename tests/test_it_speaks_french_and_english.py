@@ -1,0 +1,60 @@
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("url, expected, lang", [
+    ("/p/vsa-jo-2024/", "Signer la pétition", "fr"),
+    ("/en/p/vsa-jo-2024/", "Sign the petition", "en"),
+    ("/p/vsa-jo-2024/signatories/", "Signataires", "fr"),
+    ("/en/p/vsa-jo-2024/signatories/", "Signatories", "en"),
+    ("/p/vsa-jo-2024/check-inbox/", "Vérifiez votre boîte mail", "fr"),
+    ("/en/p/vsa-jo-2024/check-inbox/", "Check your inbox", "en"),
+])
+def test_pages_speak_the_language_of_their_url(client, petition, url, expected, lang):
+    page = client.get(url).content.decode()
+    assert expected in page
+    assert f'<html lang="{lang}">' in page
+
+
+def test_the_other_language_is_one_link_away(client, petition):
+    page = client.get("/p/vsa-jo-2024/").content.decode()
+    assert 'href="/en/p/vsa-jo-2024/" hreflang="en"' in page
+    page = client.get("/en/p/vsa-jo-2024/").content.decode()
+    assert 'href="/p/vsa-jo-2024/" hreflang="fr"' in page
+
+
+def test_english_titles_read_naturally(petition, parties):
+    from django.utils import translation
+
+    from signatures.models import Signature
+
+    signature = Signature(petition=petition, civility="F", mandate="municipal_councillor",
+                          locality="Paris", departement="75", party=parties["PS"])
+    with translation.override("en"):
+        assert signature.title == "municipal councillor, Paris (75)"
+
+
+def test_every_french_message_is_translated():
+    result = subprocess.run(
+        ["msgattrib", "--untranslated", "--no-obsolete",
+         str(ROOT / "locale/fr/LC_MESSAGES/django.po")],
+        capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "", f"Untranslated French messages:\n{result.stdout}"
+
+
+def test_the_catalogues_cover_every_message_in_the_code(tmp_path):
+    """makemessages would add nothing: no string in the code was left out."""
+    before = (ROOT / "locale/fr/LC_MESSAGES/django.po").read_text()
+    msgids = {line for line in before.splitlines() if line.startswith("msgid ")}
+    result = subprocess.run(
+        ["xgettext", "--language=Python", "--from-code=UTF-8", "-o", "-",
+         "--keyword=_", "--keyword=gettext_lazy", "--keyword=pgettext_lazy:1c,2",
+         "--keyword=gettext", *map(str, sorted(ROOT.glob("[psv]*/*.py")))],
+        capture_output=True, text=True, check=True)
+    missing = {line for line in result.stdout.splitlines()
+               if line.startswith("msgid ") and line != 'msgid ""'} - msgids
+    assert not missing, f"Run makemessages; missing: {sorted(missing)}"

@@ -1,0 +1,72 @@
+"""The whole journey in Debian's Chromium, driven by Playwright, without JavaScript."""
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from signatures.models import Signature
+
+from .conftest import link_in
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS)
+        # No JavaScript: the site must work without it.
+        context = browser.new_context(java_script_enabled=False, locale="fr-FR")
+        page = context.new_page()
+        outside = []
+        page.on("request", lambda request: outside.append(request.url)
+                if not request.url.startswith(("http://localhost", "data:")) else None)
+        yield page
+        browser.close()
+        assert outside == [], f"requests to other sites: {outside}"
+
+
+def test_read_sign_confirm_in_the_browser(
+        live_server, browser_page, petition, parties, smtp_server, celery_worker_on_redis):
+    page = browser_page
+    page.goto(live_server.url + "/")
+    expect(page.locator("h1").first).to_contain_text("vidéosurveillance algorithmique")
+    expect(page.locator("li.footnote-item")).to_have_count(9)
+
+    page.get_by_label("Madame").check()
+    page.get_by_label("Prénom").fill("Camille")
+    page.get_by_label("Nom :", exact=True).fill("Martin")
+    page.get_by_label("Adresse mail officielle").fill("camille.martin@ville-exemple.fr")
+    page.get_by_label("Mandat :", exact=True).select_option("mayor")
+    page.get_by_label("Localité du mandat").fill("Orléans")
+    page.get_by_label("Département").select_option("45")
+    page.get_by_label("Parti :", exact=True).select_option(str(parties["PS"].pk))
+    page.get_by_label("J'accepte").check()
+    page.get_by_role("button", name="Signer").click()
+
+    expect(page.locator("h1")).to_have_text("Vérifiez votre boîte mail")
+    message = smtp_server.wait_for(1, timeout=30)
+    assert message["To"] == "camille.martin@ville-exemple.fr"
+
+    page.goto(link_in(message).replace("http://127.0.0.1:8000", live_server.url))
+    expect(page.get_by_text("maire d'Orléans (45)")).to_be_visible()
+    page.get_by_role("button", name="Confirmer ma signature").click()
+    expect(page.locator("h1")).to_contain_text("Merci")
+    assert Signature.objects.get().state == Signature.State.EMAIL_CONFIRMED
+
+
+def test_an_error_is_shown_next_to_its_field(live_server, browser_page, petition, parties):
+    page = browser_page
+    page.goto(live_server.url + "/")
+    page.get_by_label("Prénom").fill("<script>alert(1)</script>")
+    page.get_by_role("button", name="Signer").click()
+    field_error = page.locator("#id_first_name_error")
+    expect(field_error).to_contain_text("Utilisez uniquement des lettres")
+    expect(page.get_by_label("Prénom")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert not Signature.objects.exists()
