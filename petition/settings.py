@@ -232,6 +232,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "verification.tasks.requeue_stale_challenges",
         "schedule": 120.0,
     },
+    "send-reminders": {
+        "task": "verification.tasks.send_reminders",
+        "schedule": 3600.0,
+    },
+    "purge-personal-data": {
+        "task": "signatures.tasks.purge_personal_data",
+        "schedule": 3600.0,
+    },
     "expire-unconfirmed-signatures": {
         "task": "signatures.tasks.expire_unconfirmed_signatures",
         "schedule": 3600.0,
@@ -244,6 +252,16 @@ CHALLENGE_TOKEN_TTL_DAYS = env.int("CHALLENGE_TOKEN_TTL_DAYS", default=7)
 # to the broker (outage at commit time, worker crash) and queued again.
 CHALLENGE_REQUEUE_AFTER_SECONDS = env.int("CHALLENGE_REQUEUE_AFTER_SECONDS", default=180)
 CHALLENGE_MAX_ATTEMPTS = env.int("CHALLENGE_MAX_ATTEMPTS", default=8)
+# Tell signers of the moderators' decisions (never the internal note).
+NOTIFY_SIGNER_ON_APPROVAL = env.bool("NOTIFY_SIGNER_ON_APPROVAL", default=True)
+NOTIFY_SIGNER_ON_REJECTION = env.bool("NOTIFY_SIGNER_ON_REJECTION", default=False)
+# "Send the email again": a cooldown between emails, and a cap per signature.
+RESEND_COOLDOWN_SECONDS = env.int("RESEND_COOLDOWN_SECONDS", default=120)
+RESEND_MAX_EMAILS = env.int("RESEND_MAX_EMAILS", default=5)
+# One reminder to signatures still unconfirmed after this many days.
+REMINDER_AFTER_DAYS = env.int("REMINDER_AFTER_DAYS", default=3)
+# Personal data of expired and withdrawn signatures is deleted after this many days.
+PURGE_AFTER_DAYS = env.int("PURGE_AFTER_DAYS", default=30)
 # A signature never confirmed expires after this many days.
 UNCONFIRMED_EXPIRE_DAYS = env.int("UNCONFIRMED_EXPIRE_DAYS", default=14)
 

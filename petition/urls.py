@@ -1,5 +1,6 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from signatures import views as signatures
@@ -20,6 +21,11 @@ urlpatterns += i18n_patterns(
     path("p/<slug:slug>/resend/", verification.resend, name="resend"),
     path("p/<slug:slug>/thanks/", verification.thanks, name="thanks"),
     path("confirm/<str:token>/", verification.confirm, name="confirm"),
+    path("admin/password/<uidb64>/<token>/",
+         auth_views.PasswordResetConfirmView.as_view(
+             success_url="/admin/", post_reset_login=False,
+             template_name="admin/password_set.html"),
+         name="password_set"),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -1,7 +1,14 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import Party, Signature, SignatureEvent
+from .forms import RejectForm
+from .models import ModerationDecision, Party, RejectionReason, Signature
+from .places import departement_choices
 
 
 @admin.register(Party)
@@ -11,43 +18,235 @@ class PartyAdmin(admin.ModelAdmin):
     list_filter = ["refused", "is_active"]
     search_fields = ["name", "short_name", "aliases"]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # signatures refer to parties; deactivate instead
 
-class SignatureEventInline(admin.TabularInline):
-    model = SignatureEvent
+
+@admin.register(RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "is_active", "position"]
+    list_editable = ["position"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # decisions refer to reasons; deactivate instead
+
+
+class DecisionInline(admin.TabularInline):
+    model = ModerationDecision
     extra = 0
     can_delete = False
-    fields = ["created_at", "transition", "from_state", "to_state", "actor", "reason", "note"]
+    fields = ["created_at", "transition", "from_state", "to_state", "actor", "reason", "note",
+              "changes"]
     readonly_fields = fields
+    verbose_name_plural = _("trail of decisions")
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StateFilter(admin.SimpleListFilter):
+    """Opens on the review queue; "all" is an explicit choice."""
+
+    title = _("state")
+    parameter_name = "state"
+    QUEUE = Signature.State.EMAIL_CONFIRMED
+
+    def lookups(self, request, model_admin):
+        return [("all", _("All")), *Signature.State.choices]
+
+    def value(self):
+        return super().value() or self.QUEUE
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(state=self.value())
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+
+class DepartementFilter(admin.SimpleListFilter):
+    title = _("département")
+    parameter_name = "departement"
+
+    def lookups(self, request, model_admin):
+        return [choice for choice in departement_choices() if choice[0]]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(departement=self.value()) if self.value() else queryset
+
+
+class DomainKindFilter(admin.SimpleListFilter):
+    title = _("domain kind")
+    parameter_name = "domain_kind"
+
+    def lookups(self, request, model_admin):
+        return [("official", _("official")), ("webmail", _("webmail")), ("other", _("other"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(email_domain_kind=self.value()) if self.value() else queryset
+
+
+DISPLAY_FIELDS = ["civility", "first_name", "last_name", "mandate", "mandate_other", "locality",
+                  "departement", "party", "party_detail", "comment"]
+
 
 @admin.register(Signature)
 class SignatureAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "title", "party", "refused_party_flag", "email", "state",
-                    "email_confirmed_at"]
-    list_filter = ["state", "mandate", "refused_party_flag", "party", "petition"]
-    search_fields = ["last_name", "first_name", "email_normalised", "locality"]
+    list_display = ["full_name", "title_and_locality", "party_flagged", "email_and_kind",
+                    "email_confirmed_at", "delivery", "state"]
+    list_filter = [StateFilter, "mandate", "party", "refused_party_flag", DepartementFilter,
+                   DomainKindFilter]
+    search_fields = ["last_name", "first_name", "name_key", "email_normalised", "locality"]
     list_select_related = ["party"]
     ordering = ["email_confirmed_at", "id"]
-    readonly_fields = ["petition", "state", "email", "consented_at", "language", "created_at",
+    list_per_page = 100
+    actions = ["approve", "reject", "return_to_review"]
+    readonly_fields = ["petition", "state", "email", "email_domain_kind", "email_delivery",
+                       "refused_party_flag", "consented_at", "language", "created_at",
                        "email_confirmed_at", "approved_at", "decided_at", "withdrawn_at",
-                       "refused_party_flag"]
+                       "duplicates"]
     fieldsets = [
-        (None, {"fields": ["petition", "state", "refused_party_flag"]}),
-        (_("Signer"), {"fields": ["civility", "first_name", "last_name", "email", "mandate",
-                                   "mandate_other", "locality", "departement", "party",
-                                   "party_detail", "comment"]}),
+        (None, {"fields": ["petition", "state", "refused_party_flag", "duplicates"]}),
+        (_("Public display"), {"fields": DISPLAY_FIELDS}),
+        (_("Email"), {"fields": ["email", "email_domain_kind", "email_delivery"]}),
         (_("Dates"), {"fields": ["consented_at", "language", "created_at", "email_confirmed_at",
                                  "approved_at", "decided_at", "withdrawn_at"]}),
     ]
-    inlines = [SignatureEventInline]
+    inlines = [DecisionInline]
 
-    @admin.display(description=_("title"))
-    def title(self, obj):
+    # --- columns ------------------------------------------------------------
+
+    @admin.display(description=_("title and locality"))
+    def title_and_locality(self, obj):
         return obj.title
+
+    @admin.display(description=_("party"), ordering="party__name")
+    def party_flagged(self, obj):
+        if obj.refused_party_flag:
+            return format_html('<strong class="refused">⚠ {} ({})</strong>', obj.party_label,
+                               _("refused"))
+        return obj.party_label
+
+    @admin.display(description=_("email"), ordering="email_normalised")
+    def email_and_kind(self, obj):
+        kind = obj.email_domain_kind or "?"
+        return format_html("{} <small>[{}]</small>", obj.email, kind)
+
+    @admin.display(description=_("email delivery"))
+    def delivery(self, obj):
+        return obj.email_delivery or "–"
+
+    @admin.display(description=_("possible duplicates"))
+    def duplicates(self, obj):
+        others = obj.possible_duplicates() if obj.pk else []
+        if not others:
+            return "–"
+        return format_html_join(
+            ", ", '<a href="{}">{} ({}, {})</a>',
+            ((reverse("admin:signatures_signature_change", args=[other.pk]), other.full_name,
+              other.locality, other.get_state_display()) for other in others))
+
+    # --- permissions --------------------------------------------------------
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("signatures.moderate_signature")
+
+    def has_add_permission(self, request):
+        return False  # signatures come from the form and the signer's mailbox
 
     def has_delete_permission(self, request, obj=None):
         # Signatures leave by withdrawal or by the retention policy, never by a click.
         return False
+
+    # --- the trail of edits -------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            ModerationDecision.objects.create(
+                signature=obj, transition=ModerationDecision.EDIT, from_state=obj.state,
+                to_state=obj.state, actor=request.user,
+                changes={name: [_plain(form.initial.get(name)), _plain(form.cleaned_data[name])]
+                         for name in form.changed_data},
+            )
+
+    # --- actions ------------------------------------------------------------
+
+    def _apply(self, request, queryset, transition, **decision):
+        result = queryset.move(transition, actor=request.user, **decision)
+        moved = Signature.objects.filter(pk__in=result.moved)
+        if result.moved:
+            LogEntry.objects.log_actions(
+                request.user.pk, list(moved), CHANGE,
+                change_message=f"{transition}: {decision.get('note', '')}".strip(": "),
+                single_object=False)
+            count = len(result.moved)
+            self.message_user(request, ngettext(
+                "%(count)d signature: %(action)s.", "%(count)d signatures: %(action)s.",
+                count) % {"count": count, "action": ACTION_LABELS[transition]},
+                messages.SUCCESS)
+        if result.skipped["state"]:
+            self.message_user(request, ngettext(
+                "%(count)d signature skipped: this action is not possible from its state.",
+                "%(count)d signatures skipped: this action is not possible from their state.",
+                result.skipped["state"]) % {"count": result.skipped["state"]}, messages.WARNING)
+        if result.skipped["refused_party"]:
+            self.message_user(request, ngettext(
+                "%(count)d signature not approved: its party is refused (far right).",
+                "%(count)d signatures not approved: their party is refused (far right).",
+                result.skipped["refused_party"]) % {"count": result.skipped["refused_party"]},
+                messages.ERROR)
+        return result
+
+    @admin.action(description=_("Approve the selected signatures"), permissions=["moderate"])
+    def approve(self, request, queryset):
+        self._apply(request, queryset, "approve")
+
+    @admin.action(description=_("Send back to review"), permissions=["moderate"])
+    def return_to_review(self, request, queryset):
+        self._apply(request, queryset, "return_to_review")
+
+    @admin.action(description=_("Reject the selected signatures…"), permissions=["moderate"])
+    def reject(self, request, queryset):
+        if "apply" in request.POST:
+            form = RejectForm(request.POST)
+            if form.is_valid():
+                self._apply(request, queryset, "reject", reason=form.cleaned_data["reason"],
+                            note=form.cleaned_data["note"])
+                return None
+        else:
+            form = RejectForm()
+        return render(request, "admin/signatures/signature/reject.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Reject signatures"),
+            "opts": self.model._meta,
+            "form": form,
+            "signatures": queryset.select_related("party"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
+
+
+ACTION_LABELS = {
+    "approve": _("approved"),
+    "reject": _("rejected"),
+    "return_to_review": _("sent back to review"),
+}
+
+
+def _plain(value):
+    """A JSON-friendly rendering of a form value for the trail."""
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if hasattr(value, "pk"):
+        return str(value)
+    return str(value)

@@ -149,3 +149,16 @@ class SignatureForm(forms.Form):
             consented_at=timezone.now(),
             language=language,
         )
+
+
+class RejectForm(forms.Form):
+    reason = forms.ModelChoiceField(label=_("Reason"), queryset=None,
+                                    empty_label=_("Choose a reason"))
+    note = forms.CharField(label=_("Internal note (optional, never sent)"), required=False,
+                           max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        from .models import RejectionReason
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = RejectionReason.objects.filter(is_active=True)

@@ -1,4 +1,6 @@
 import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -75,8 +77,33 @@ class Party(models.Model):
         return None
 
 
+class RejectionReason(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("label"), max_length=120)
+    note = models.TextField(_("note"), blank=True,
+                            help_text=_("Internal guidance for moderators; never sent."))
+    position = models.PositiveSmallIntegerField(_("position in the list"), default=100)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("rejection reason")
+        verbose_name_plural = _("rejection reasons")
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label
+
+
 class InvalidTransition(Exception):
     pass
+
+
+@dataclass
+class MoveResult:
+    moved: list = field(default_factory=list)
+    # Why rows were left alone: "state" (not possible from their state) or
+    # "refused_party" (approval of a refused party).
+    skipped: Counter = field(default_factory=Counter)
 
 
 class SignatureQuerySet(models.QuerySet):
@@ -86,19 +113,77 @@ class SignatureQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(state=Signature.State.APPROVED)
 
+    def awaiting_review(self):
+        return self.filter(state=Signature.State.EMAIL_CONFIRMED)
+
+    def move(self, transition, *, actor=None, reason=None, note="") -> MoveResult:
+        """Apply a transition to every row it is valid for, in a bounded number of queries.
+
+        Rows are locked, checked against the state machine, updated with a
+        compare-and-set per source state, and each move is written to the
+        trail. Invalid rows are skipped and counted, never half-moved.
+        """
+        from .signals import signatures_moved
+
+        sources, target = Signature.TRANSITIONS[transition]
+        now = timezone.now()
+        stamps = {name: (now if value is NOW else value)
+                  for name, value in Signature.STAMPS[transition].items()}
+        result = MoveResult()
+        with transaction.atomic():
+            ids = list(self.values_list("pk", flat=True))
+            rows = (Signature.objects.select_for_update().filter(pk__in=ids)
+                    .values_list("pk", "state", "refused_party_flag"))
+            by_source = {}
+            for pk, state, refused in rows:
+                if state not in sources:
+                    result.skipped["state"] += 1
+                elif transition == "approve" and refused:
+                    result.skipped["refused_party"] += 1
+                else:
+                    by_source.setdefault(state, []).append(pk)
+            decisions = []
+            for source, pks in by_source.items():
+                Signature.objects.filter(pk__in=pks, state=source).update(state=target, **stamps)
+                decisions += [
+                    ModerationDecision(signature_id=pk, transition=transition,
+                                       from_state=source, to_state=target, actor=actor,
+                                       reason=reason, note=note, created_at=now)
+                    for pk in pks
+                ]
+                result.moved += pks
+            ModerationDecision.objects.bulk_create(decisions, batch_size=1000)
+            if result.moved:
+                signatures_moved.send(sender=Signature, ids=result.moved, transition=transition)
+        return result
+
     def expire_unconfirmed(self, now=None) -> int:
         """Pending signatures never confirmed within the policy's delay expire."""
         now = now or timezone.now()
         cutoff = now - timedelta(days=settings.UNCONFIRMED_EXPIRE_DAYS)
-        expired = 0
-        for signature in self.filter(state=Signature.State.PENDING_EMAIL,
-                                     created_at__lt=cutoff).iterator():
-            try:
-                signature.expire()
-                expired += 1
-            except InvalidTransition:
-                pass  # confirmed meanwhile
-        return expired
+        return len(self.filter(state=Signature.State.PENDING_EMAIL, created_at__lt=cutoff)
+                   .move("expire").moved)
+
+    def purge_personal_data(self, now=None) -> int:
+        """Delete who signed, once a withdrawn or expired signature has waited the policy's delay.
+
+        What remains (mandate, département, party, dates) carries no personal
+        data and keeps the campaign's statistics true.
+        """
+        now = now or timezone.now()
+        cutoff = now - timedelta(days=settings.PURGE_AFTER_DAYS)
+        with transaction.atomic():
+            due = list(self.filter(purged_at__isnull=True).filter(
+                Q(state=Signature.State.WITHDRAWN, withdrawn_at__lt=cutoff)
+                | Q(state=Signature.State.EXPIRED, expired_at__lt=cutoff)
+            ).values_list("pk", flat=True)[:10000])
+            # Moderators' edits recorded names too.
+            ModerationDecision.objects.filter(signature_id__in=due).exclude(changes={}).update(
+                changes={})
+            return Signature.objects.filter(pk__in=due).update(
+                first_name="", last_name="", name_key="", email="", email_normalised="",
+                email_domain="", locality="", comment="", party_detail="", mandate_other="",
+                purged_at=now)
 
     def submit(self, signature, language="fr"):
         """Save a new signature, or find the live one for the same address.
@@ -127,6 +212,9 @@ class SignatureQuerySet(models.QuerySet):
         return signature
 
 
+NOW = object()  # stands for the moment of the transition in Signature.STAMPS
+
+
 class Signature(models.Model):
     class State(models.TextChoices):
         PENDING_EMAIL = "pending_email", _("awaiting email confirmation")
@@ -150,12 +238,15 @@ class Signature(models.Model):
         ),
         "expire": ({State.PENDING_EMAIL}, State.EXPIRED),
     }
-    # The timestamp each arrival state sets.
-    _STAMPS = {
-        State.EMAIL_CONFIRMED: "email_confirmed_at",
-        State.APPROVED: "approved_at",
-        State.REJECTED: "decided_at",
-        State.WITHDRAWN: "withdrawn_at",
+    # What each transition stamps. Going back to review keeps the first
+    # email confirmation and clears the decision.
+    STAMPS = {
+        "confirm_email": {"email_confirmed_at": NOW},
+        "approve": {"approved_at": NOW, "decided_at": NOW},
+        "reject": {"decided_at": NOW, "approved_at": None},
+        "return_to_review": {"decided_at": None, "approved_at": None},
+        "withdraw": {"withdrawn_at": NOW, "approved_at": None},
+        "expire": {"expired_at": NOW},
     }
 
     petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures")
@@ -164,8 +255,16 @@ class Signature(models.Model):
     civility = models.CharField(_("civility"), max_length=1, choices=Civility.choices)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
+    name_key = models.CharField(max_length=200, editable=False, db_index=True)
     email = models.EmailField(_("email"), max_length=254)
     email_normalised = models.CharField(max_length=254, editable=False)
+    email_domain = models.CharField(_("email domain"), max_length=254, editable=False,
+                                    db_index=True)
+    # Set by the verification app.
+    email_domain_kind = models.CharField(_("domain kind"), max_length=16, blank=True,
+                                         editable=False)
+    email_delivery = models.CharField(_("email delivery"), max_length=12, blank=True,
+                                      editable=False)
     mandate = models.CharField(_("mandate"), max_length=32, choices=Mandate.choices)
     mandate_other = models.CharField(_("mandate (other)"), max_length=100, blank=True)
     locality = models.CharField(_("locality"), max_length=100, blank=True)
@@ -180,8 +279,10 @@ class Signature(models.Model):
     created_at = models.DateTimeField(_("signed at"), default=timezone.now)
     email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("personal data deleted at"), null=True, blank=True)
 
     objects = SignatureQuerySet.as_manager()
 
@@ -210,6 +311,8 @@ class Signature(models.Model):
 
     def save(self, *args, **kwargs):
         self.email_normalised = normalise_email(self.email)
+        self.email_domain = self.email_normalised.rpartition("@")[2]
+        self.name_key = fold(f"{self.first_name} {self.last_name}")
         if self._state.adding:
             self.refused_party_flag = self.party.refused or bool(
                 self.party_detail and Party.refused_match(self.party_detail))
@@ -242,27 +345,12 @@ class Signature(models.Model):
             return False
         return self.state in sources
 
-    def _move(self, transition, *, actor=None, reason=None, note=""):
-        """Apply a transition with a compare-and-set, and write the trail."""
-        sources, target = self.TRANSITIONS[transition]
-        if not self.can(transition):
-            raise InvalidTransition(f"{transition} is not possible from {self.state}")
-        now = timezone.now()
-        changes = {"state": target}
-        if stamp := self._STAMPS.get(target):
-            changes[stamp] = now
-        if target == self.State.EMAIL_CONFIRMED and self.email_confirmed_at:
-            changes.pop("email_confirmed_at")  # back to review keeps the first confirmation
-        with transaction.atomic():
-            moved = Signature.objects.filter(pk=self.pk, state=self.state).update(**changes)
-            if not moved:
-                raise InvalidTransition(f"{transition}: the signature changed meanwhile")
-            SignatureEvent.objects.create(
-                signature=self, transition=transition, from_state=self.state,
-                to_state=target, actor=actor, reason=reason, note=note,
-            )
-        for field, value in changes.items():
-            setattr(self, field, value)
+    def _move(self, transition, **decision):
+        result = Signature.objects.filter(pk=self.pk).move(transition, **decision)
+        if not result.moved:
+            reason = "refused party" if result.skipped["refused_party"] else self.state
+            raise InvalidTransition(f"{transition} is not possible ({reason})")
+        self.refresh_from_db()
 
     def confirm_email(self):
         self._move("confirm_email")
@@ -282,23 +370,39 @@ class Signature(models.Model):
     def expire(self):
         self._move("expire")
 
+    def possible_duplicates(self):
+        """Same folded name, and same locality or same email domain."""
+        candidates = (Signature.objects.filter(petition_id=self.petition_id,
+                                               name_key=self.name_key)
+                      .exclude(pk=self.pk).select_related("party"))
+        locality = fold(self.locality)
+        return [other for other in candidates
+                if (locality and fold(other.locality) == locality)
+                or other.email_domain == self.email_domain]
 
-class SignatureEvent(models.Model):
-    """The trail: every transition of a signature, who made it and why."""
 
-    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="events")
-    transition = models.CharField(_("transition"), max_length=32)
+class ModerationDecision(models.Model):
+    """The trail: every transition and every moderator's edit of a signature."""
+
+    EDIT = "edit"
+
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE,
+                                  related_name="decisions")
+    transition = models.CharField(_("action"), max_length=32)
     from_state = models.CharField(_("from"), max_length=20, choices=Signature.State.choices)
     to_state = models.CharField(_("to"), max_length=20, choices=Signature.State.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.PROTECT, verbose_name=_("by"))
-    reason = models.CharField(_("reason"), max_length=200, null=True, blank=True)
+    reason = models.ForeignKey(RejectionReason, null=True, blank=True,
+                               on_delete=models.PROTECT, verbose_name=_("reason"))
     note = models.TextField(_("note"), blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True,
+                               help_text=_("For edits: field → [before, after]."))
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("signature event")
-        verbose_name_plural = _("signature events")
+        verbose_name = _("moderation decision")
+        verbose_name_plural = _("moderation decisions")
         ordering = ["created_at", "id"]
 
     def __str__(self):

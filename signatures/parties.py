@@ -48,3 +48,18 @@ def seed_parties(party_model):
     party_model.objects.get_or_create(name=UNAFFILIATED, defaults={"position": 1})
     party_model.objects.get_or_create(name=OTHER, defaults={"position": 999,
                                                             "requires_detail": True})
+
+REJECTION_REASONS = [
+    ("far-right", "Parti d'extrême droite"),
+    ("not-elected", "Pas un·e élu·e, ou mandat invérifiable"),
+    ("duplicate", "Doublon"),
+    ("abusive", "Contenu abusif"),
+    ("withdrawn", "Retrait à la demande du ou de la signataire"),
+    ("other", "Autre"),
+]
+
+
+def seed_rejection_reasons(reason_model):
+    for position, (code, label) in enumerate(REJECTION_REASONS, start=1):
+        reason_model.objects.get_or_create(code=code, defaults={"label": label,
+                                                                "position": position})

@@ -4,3 +4,7 @@ from django.dispatch import Signal
 # Arguments: signature, duplicate (True when the address had already signed),
 # language (the signer's interface language).
 signature_submitted = Signal()
+
+# Sent inside the transaction that moved signatures through the state machine.
+# Arguments: ids (the signatures moved), transition (its name).
+signatures_moved = Signal()

@@ -7,4 +7,4 @@ class VerificationConfig(AppConfig):
     verbose_name = _("Verification")
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from . import receivers, webhooks  # noqa: F401

@@ -19,7 +19,10 @@ logger = logging.getLogger(__name__)
 
 TEMPLATES = {
     EmailChallenge.Kind.CONFIRM: "emails/confirm",
+    EmailChallenge.Kind.REMINDER: "emails/confirm",
     EmailChallenge.Kind.ALREADY_SIGNED: "emails/already_signed",
+    EmailChallenge.Kind.APPROVED: "emails/approved",
+    EmailChallenge.Kind.REJECTED: "emails/rejected",
 }
 
 
@@ -37,9 +40,12 @@ def build_message(challenge: EmailChallenge, token: str) -> EmailMultiAlternativ
             "signature": signature,
             "petition": petition,
             "ttl_days": settings.CHALLENGE_TOKEN_TTL_DAYS,
+            "is_reminder": challenge.kind == EmailChallenge.Kind.REMINDER,
             "confirm_url": settings.SITE_URL + reverse("confirm", args=[token]) if token else "",
             "petition_url": petition.absolute_url(),
             "resend_url": petition.absolute_url(reverse("resend", args=[petition.slug])),
+            "signatories_url": petition.absolute_url(
+                reverse("signatories", args=[petition.slug])),
         }
         base = TEMPLATES[challenge.kind]
         # Subjects are one line: a newline here would be a header injection.
@@ -92,9 +98,10 @@ def deliver(challenge_id: int) -> Outcome | None:
         challenge.mark_failed(description)
         logger.warning("Challenge %s failed: %s", challenge.pk, description)
         return Outcome(challenge.state)
+    # The provider's id when anymail reports one (webhooks refer to it), else ours.
     status = getattr(message, "anymail_status", None)
-    message_id = (status.message_id if status and status.message_id else message.extra_headers[
-        "Message-ID"])
+    provider_id = status.message_id if status is not None else None
+    message_id = provider_id if provider_id is not None else message.extra_headers["Message-ID"]
     challenge.mark_sent(str(message_id))
     return Outcome(challenge.state)
 

@@ -42,6 +42,9 @@ class EmailChallenge(models.Model):
     class Kind(models.TextChoices):
         CONFIRM = "confirm", _("confirmation request")
         ALREADY_SIGNED = "already_signed", _("already signed notice")
+        REMINDER = "reminder", _("confirmation reminder")
+        APPROVED = "approved", _("approval notice")
+        REJECTED = "rejected", _("rejection notice")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -93,7 +96,7 @@ class EmailChallenge(models.Model):
         here and only its hash is stored.
         """
         now = timezone.now()
-        token = secrets.token_urlsafe(32) if self.kind == self.Kind.CONFIRM else None
+        token = secrets.token_urlsafe(32) if self.carries_link else None
         claimable = Q(state=self.State.QUEUED) | Q(state=self.State.DEFERRED) | Q(
             state=self.State.SENDING, claimed_at__lte=now - timedelta(minutes=15))
         claimed = EmailChallenge.objects.filter(claimable, pk=self.pk).update(
@@ -124,9 +127,32 @@ class EmailChallenge(models.Model):
     def mark_failed(self, error: str):
         self._record(self.State.FAILED, last_error=error[:2000])
 
+    # A provider's event type -> the delivery state it means. Later events
+    # never move a final state back (a late "delivered" after a bounce).
+    EVENT_STATES = {
+        "delivered": State.DELIVERED,
+        "bounced": State.BOUNCED,
+        "complained": State.COMPLAINED,
+        "rejected": State.FAILED,
+        "failed": State.FAILED,
+    }
+    FINAL = (State.BOUNCED, State.COMPLAINED, State.FAILED)
+
+    def apply_event(self, event_type: str) -> bool:
+        state = self.EVENT_STATES.get(event_type)
+        if state is None or self.state == state:
+            return False
+        if self.state in self.FINAL and state == self.State.DELIVERED:
+            return False
+        EmailChallenge.objects.filter(pk=self.pk).update(state=state)
+        self.state = state
+        self.show_on_signature(state)
+        return True
+
     def _record(self, state, **fields):
         EmailChallenge.objects.filter(pk=self.pk, state=self.State.SENDING).update(
             state=state, **fields)
+        self.show_on_signature(state)
         for name, value in {"state": state, **fields}.items():
             setattr(self, name, value)
 
@@ -135,7 +161,7 @@ class EmailChallenge(models.Model):
     def problem(self, now=None) -> str | None:
         """Why this link cannot confirm, or None when it can."""
         now = now or timezone.now()
-        if self.kind != self.Kind.CONFIRM:
+        if not self.carries_link:
             return "invalid"
         if self.signature.state != Signature.State.PENDING_EMAIL:
             return "already_confirmed" if self.signature.email_confirmed_at else "closed"
@@ -161,6 +187,15 @@ class EmailChallenge(models.Model):
         return True
 
     @property
+    def carries_link(self):
+        return self.kind in (self.Kind.CONFIRM, self.Kind.REMINDER)
+
+    def show_on_signature(self, state):
+        """Moderators see the delivery of the confirmation email on the signature."""
+        if self.carries_link:
+            Signature.objects.filter(pk=self.signature_id).update(email_delivery=state)
+
+    @property
     def could_not_be_delivered(self):
         return self.state in self.UNDELIVERABLE
 
@@ -174,20 +209,65 @@ def queue_email(signature: Signature, kind: str, language: str) -> EmailChalleng
     return challenge
 
 
+def queue_emails(signature_ids, kind: str) -> list[EmailChallenge]:
+    """The bulk form of queue_email, for moderation actions on many rows."""
+    from .tasks import send_challenge
+
+    signatures = Signature.objects.filter(pk__in=signature_ids).only("pk", "language")
+    challenges = EmailChallenge.objects.bulk_create(
+        [EmailChallenge(signature_id=s.pk, kind=kind, language=s.language) for s in signatures],
+        batch_size=1000)
+    for challenge in challenges:
+        send_challenge.delay_on_commit(challenge.pk)
+    return challenges
+
+
 def request_new_email(petition, address: str, language: str) -> EmailChallenge | None:
     """The signer asks for the email again. Silent when nobody signed with it."""
     from signatures.models import normalise_email
 
     signature = Signature.objects.live().filter(
         petition=petition, email_normalised=normalise_email(address)).first()
-    if signature is None:
+    if signature is None or not may_email_again(signature):
         return None
     if signature.state == Signature.State.PENDING_EMAIL:
-        in_flight = signature.challenges.filter(
-            kind=EmailChallenge.Kind.CONFIRM,
-            state__in=[EmailChallenge.State.QUEUED, EmailChallenge.State.SENDING],
-        ).exists()
-        if in_flight:
-            return None
         return queue_email(signature, EmailChallenge.Kind.CONFIRM, language)
     return queue_email(signature, EmailChallenge.Kind.ALREADY_SIGNED, language)
+
+
+def may_email_again(signature, now=None) -> bool:
+    """A cooldown between emails and a cap per signature: no mail bombing by proxy."""
+    now = now or timezone.now()
+    sent = signature.challenges.aggregate(count=models.Count("id"), last=models.Max("queued_at"))
+    if sent["count"] >= settings.RESEND_MAX_EMAILS:
+        return False
+    cooldown = timedelta(seconds=settings.RESEND_COOLDOWN_SECONDS)
+    return sent["last"] is None or sent["last"] <= now - cooldown
+
+
+def send_reminders(now=None) -> int:
+    """One reminder, with a fresh link, to signatures still unconfirmed after a while."""
+    now = now or timezone.now()
+    due = (Signature.objects.filter(
+        state=Signature.State.PENDING_EMAIL,
+        created_at__lte=now - timedelta(days=settings.REMINDER_AFTER_DAYS))
+        .exclude(challenges__kind=EmailChallenge.Kind.REMINDER)
+        .values_list("pk", flat=True))
+    return len(queue_emails(list(due[:5000]), EmailChallenge.Kind.REMINDER))
+
+
+class DeliveryEvent(models.Model):
+    """A provider's tracking event, kept so that each one is applied once."""
+
+    key = models.CharField(max_length=128, unique=True)
+    provider = models.CharField(max_length=40)
+    event_type = models.CharField(max_length=40)
+    message_id = models.CharField(max_length=255, db_index=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("delivery event")
+        verbose_name_plural = _("delivery events")
+
+    def __str__(self):
+        return f"{self.provider} {self.event_type} {self.message_id}"

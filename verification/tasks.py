@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import delivery
+from . import delivery, models
 
 
 @shared_task(acks_late=True)
@@ -13,3 +13,8 @@ def send_challenge(challenge_id):
 @shared_task
 def requeue_stale_challenges():
     return delivery.requeue_due()
+
+
+@shared_task
+def send_reminders():
+    return models.send_reminders()
