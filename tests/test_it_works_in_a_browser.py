@@ -70,3 +70,59 @@ def test_an_error_is_shown_next_to_its_field(live_server, browser_page, petition
     expect(page.get_by_label("Prénom")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#error-summary")).to_be_visible()
     assert not Signature.objects.exists()
+
+
+@pytest.fixture
+def admin_page():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS)
+        page = browser.new_context(locale="fr-FR").new_page()
+        yield page
+        browser.close()
+
+
+def test_a_moderator_filters_the_queue_rejects_one_and_approves_another(
+        live_server, admin_page, petition, parties):
+    from django.contrib.auth.models import Group, User
+    from django.utils import timezone
+
+    user = User.objects.create_user("mod@campagne.fr", password="un-mot-de-passe-solide",
+                                    is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    for n, (name, party) in enumerate([("Lepen", "RN"), ("Martin", "PS"), ("Durand", "PS")]):
+        signature = Signature.objects.create(
+            petition=petition, civility="M", first_name="Jean", last_name=name,
+            email=f"j{n}@mairie.fr", mandate="mayor", locality="Lyon", departement="69",
+            party=parties[party], consented_at=timezone.now())
+        signature.confirm_email()
+    page = admin_page
+    page.goto(live_server.url + "/admin/")
+    page.get_by_label("Nom d’utilisateur").fill("mod@campagne.fr")
+    page.get_by_label("Mot de passe").fill("un-mot-de-passe-solide")
+    page.get_by_role("button", name="Connexion").click()
+    expect(page.locator("#review-queue")).to_contain_text("3 signatures en attente de relecture")
+    page.locator("#review-queue a").click()
+
+    # Filter the queue on the refused-party flag.
+    page.goto(page.url.split("?")[0] + "?refused_party_flag__exact=1")
+    expect(page.locator("#result_list tbody tr")).to_have_count(1)
+    page.locator("#result_list tbody tr input[type=checkbox]").check()
+    page.locator("select[name=action]").select_option("reject")
+    page.locator(".actions button[type=submit]").click()
+    page.get_by_label("Motif").select_option(label="Parti d'extrême droite")
+    page.get_by_label("Note interne").fill("Tête de liste RN")
+    page.get_by_role("button", name="Rejeter").click()
+    expect(page.locator(".messagelist")).to_contain_text("1 signature : rejetée")
+
+    page.goto(live_server.url + "/admin/signatures/signature/?q=Martin")
+    page.locator("#result_list tbody tr input[type=checkbox]").check()
+    page.locator("select[name=action]").select_option("approve")
+    page.locator(".actions button[type=submit]").click()
+    expect(page.locator(".messagelist")).to_contain_text("1 signature : approuvée")
+
+    states = dict(Signature.objects.values_list("last_name", "state"))
+    assert states == {"Lepen": "rejected", "Martin": "approved", "Durand": "email_confirmed"}
+    rejected = Signature.objects.get(last_name="Lepen").decisions.last()
+    assert (rejected.reason.code, rejected.note, rejected.actor) == ("far-right",
+                                                                      "Tête de liste RN", user)
