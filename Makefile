@@ -9,7 +9,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=localhost,127.0.0.1 MAILER=smtp CONN_MAX_AGE=0
 
-.PHONY: run test lint venv deps test-deps messages clean check-services
+.PHONY: run test lint venv deps test-deps messages clean check-services bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; v="$(PYTHON_VERSION)"; assert sys.version.startswith(v), f"Python {v} is needed, found {sys.version.split()[0]} at {sys.executable}. Set PYTHON=/path/to/python$(PYTHON_VERSION)."'
@@ -51,3 +51,9 @@ test: test-deps messages check-services lint
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+# Benchmarks (not tests): real PostgreSQL, Redis, two `celery worker` processes, an SMTP sink.
+bench: test-deps
+	cd bench && ../$(BIN)/python outbox_throughput.py 10000 300
+	cd bench && ../$(BIN)/python outbox_soak.py 1000
+	cd bench && ../$(BIN)/python outbox_soak.py 1000 --crash

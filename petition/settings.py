@@ -222,6 +222,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Publishing from a request: one quick try, no back-off sleeps.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     "visibility_timeout": 3600,
@@ -252,6 +256,9 @@ CHALLENGE_TOKEN_TTL_DAYS = env.int("CHALLENGE_TOKEN_TTL_DAYS", default=7)
 # to the broker (outage at commit time, worker crash) and queued again.
 CHALLENGE_REQUEUE_AFTER_SECONDS = env.int("CHALLENGE_REQUEUE_AFTER_SECONDS", default=180)
 CHALLENGE_MAX_ATTEMPTS = env.int("CHALLENGE_MAX_ATTEMPTS", default=8)
+# A row claimed this long ago and never recorded: its worker died mid-send.
+# It is sent again (at least once); keep this well above an SMTP timeout.
+CHALLENGE_STUCK_SENDING_SECONDS = env.int("CHALLENGE_STUCK_SENDING_SECONDS", default=900)
 # Tell signers of the moderators' decisions (never the internal note).
 NOTIFY_SIGNER_ON_APPROVAL = env.bool("NOTIFY_SIGNER_ON_APPROVAL", default=True)
 NOTIFY_SIGNER_ON_REJECTION = env.bool("NOTIFY_SIGNER_ON_REJECTION", default=False)

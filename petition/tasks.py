@@ -2,6 +2,7 @@
 
 import functools
 import logging
+import time
 
 from celery.contrib.django.task import DjangoTask
 from django.db import transaction
@@ -19,13 +20,21 @@ class OutboxTask(DjangoTask):
     """
 
     abstract = True
+    # After a failed publish, requests stop trying for a while: during an
+    # outage, signing stays as fast as usual and the sweeper catches up.
+    BROKER_BACKOFF_SECONDS = 10
+    _broker_down_until = 0.0
 
     def delay_on_commit(self, *args, **kwargs):
         transaction.on_commit(functools.partial(self._publish_or_log, args, kwargs))
 
     def _publish_or_log(self, args, kwargs):
+        if time.monotonic() < OutboxTask._broker_down_until:
+            logger.info("Broker recently down: %s left to the sweeper", self.name)
+            return
         try:
             self.delay(*args, **kwargs)
-        except Exception:
-            logger.warning("Could not publish %s; the sweeper will retry", self.name,
-                           exc_info=True)
+        except Exception as error:
+            OutboxTask._broker_down_until = time.monotonic() + self.BROKER_BACKOFF_SECONDS
+            logger.warning("Could not publish %s (%s); the sweeper will retry", self.name,
+                           error)

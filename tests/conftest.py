@@ -59,9 +59,12 @@ def petition(db):
 @pytest.fixture
 def parties(db):
     from signatures.models import Party
-    from signatures.parties import seed_parties
+    from signatures.models import RejectionReason
+    from signatures.parties import seed_parties, seed_rejection_reasons
 
+    # Seeded by migrations; seeded again after a transactional test flushed them.
     seed_parties(Party)
+    seed_rejection_reasons(RejectionReason)
     return {p.short_name or p.name: p for p in Party.objects.all()}
 
 
@@ -195,6 +198,9 @@ def broken_broker():
         try:
             yield
         finally:
+            from petition.tasks import OutboxTask
+
+            OutboxTask._broker_down_until = 0.0  # the broker is back
             app.conf.broker_url = saved
             app._pool = None
             app.amqp._producer_pool = None

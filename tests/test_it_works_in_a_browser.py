@@ -84,12 +84,14 @@ def admin_page():
 
 def test_a_moderator_filters_the_queue_rejects_one_and_approves_another(
         live_server, admin_page, petition, parties):
-    from django.contrib.auth.models import Group, User
+    from django.contrib.auth.models import User
     from django.utils import timezone
+
+    from signatures.roles import ensure_moderators_group
 
     user = User.objects.create_user("mod@campagne.fr", password="un-mot-de-passe-solide",
                                     is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
+    user.groups.add(ensure_moderators_group())
     for n, (name, party) in enumerate([("Lepen", "RN"), ("Martin", "PS"), ("Durand", "PS")]):
         signature = Signature.objects.create(
             petition=petition, civility="M", first_name="Jean", last_name=name,

@@ -32,7 +32,8 @@ class EmailChallengeQuerySet(models.QuerySet):
             Q(state=EmailChallenge.State.QUEUED, queued_at__lte=stale)
             | Q(state=EmailChallenge.State.DEFERRED, next_attempt_at__lte=now)
             # A worker that died between claiming and recording: at least once.
-            | Q(state=EmailChallenge.State.SENDING, claimed_at__lte=now - timedelta(minutes=15))
+            | Q(state=EmailChallenge.State.SENDING, claimed_at__lte=now - timedelta(
+                seconds=settings.CHALLENGE_STUCK_SENDING_SECONDS))
         )
 
 
@@ -98,7 +99,8 @@ class EmailChallenge(models.Model):
         now = timezone.now()
         token = secrets.token_urlsafe(32) if self.carries_link else None
         claimable = Q(state=self.State.QUEUED) | Q(state=self.State.DEFERRED) | Q(
-            state=self.State.SENDING, claimed_at__lte=now - timedelta(minutes=15))
+            state=self.State.SENDING,
+            claimed_at__lte=now - timedelta(seconds=settings.CHALLENGE_STUCK_SENDING_SECONDS))
         claimed = EmailChallenge.objects.filter(claimable, pk=self.pk).update(
             state=self.State.SENDING, claimed_at=now, attempts=F("attempts") + 1,
             token_hash=hash_token(token) if token else None,

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -8,6 +7,8 @@ from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+
+from signatures.roles import ensure_moderators_group
 
 
 class Command(BaseCommand):
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             user.set_unusable_password()
         user.is_staff = True
         user.save()
-        user.groups.add(Group.objects.get(name="Moderators"))
+        user.groups.add(ensure_moderators_group())
         # The link works once: the token depends on the password hash and last login.
         path = reverse("password_set", args=[urlsafe_base64_encode(force_bytes(user.pk)),
                                              default_token_generator.make_token(user)])

@@ -2,8 +2,9 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
+
+from signatures.roles import ensure_moderators_group
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         user.set_password(password)
         user.is_staff = True
         user.save()
-        user.groups.add(Group.objects.get(name="Moderators"))
+        user.groups.add(ensure_moderators_group())
         self.stdout.write(
             "Local moderator: http://127.0.0.1:8000/admin/  "
             f"username: moderator  password: {password}"
