@@ -9,7 +9,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=localhost,127.0.0.1 MAILER=smtp CONN_MAX_AGE=0
 
-.PHONY: run test lint venv deps test-deps messages clean check-services bench
+.PHONY: run test lint venv deps test-deps messages clean check-services bench demo
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; v="$(PYTHON_VERSION)"; assert sys.version.startswith(v), f"Python {v} is needed, found {sys.version.split()[0]} at {sys.executable}. Set PYTHON=/path/to/python$(PYTHON_VERSION)."'
@@ -38,6 +38,10 @@ run: deps messages
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py local_moderator
 	@echo "Serving http://127.0.0.1:8000 (emails are printed below)"
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# A few hundred approved demo signatories in the local database, to try the public pages.
+demo: deps
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py demo_data --count 300
 
 check-services: test-deps
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python tests/check_services.py

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from signatures import exports
 from signatures import views as signatures
 from verification import views as verification
 
@@ -17,6 +18,10 @@ urlpatterns += i18n_patterns(
     path("", signatures.home, name="home"),
     path("p/<slug:slug>/", signatures.petition_detail, name="petition_detail"),
     path("p/<slug:slug>/signatories/", signatures.signatories, name="signatories"),
+    path("p/<slug:slug>/signataires.csv", exports.signatories_csv, name="signatories_csv"),
+    path("p/<slug:slug>/signataires.json", exports.signatories_json, name="signatories_json"),
+    path("p/<slug:slug>/count.json", exports.count_json, name="count_json"),
+    path("p/<slug:slug>/widget/", exports.counter_widget, name="counter_widget"),
     path("p/<slug:slug>/check-inbox/", verification.check_inbox, name="check_inbox"),
     path("p/<slug:slug>/resend/", verification.resend, name="resend"),
     path("p/<slug:slug>/thanks/", verification.thanks, name="thanks"),

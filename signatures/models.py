@@ -181,7 +181,8 @@ class SignatureQuerySet(models.QuerySet):
             ModerationDecision.objects.filter(signature_id__in=due).exclude(changes={}).update(
                 changes={})
             return Signature.objects.filter(pk__in=due).update(
-                first_name="", last_name="", name_key="", email="", email_normalised="",
+                first_name="", last_name="", name_key="", search_key="", email="",
+                email_normalised="",
                 email_domain="", locality="", comment="", party_detail="", mandate_other="",
                 purged_at=now)
 
@@ -256,6 +257,8 @@ class Signature(models.Model):
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
+    # Folded name and locality: accent- and case-insensitive public search.
+    search_key = models.CharField(max_length=310, editable=False, blank=True)
     email = models.EmailField(_("email"), max_length=254)
     email_normalised = models.CharField(max_length=254, editable=False)
     email_domain = models.CharField(_("email domain"), max_length=254, editable=False,
@@ -312,7 +315,9 @@ class Signature(models.Model):
     def save(self, *args, **kwargs):
         self.email_normalised = normalise_email(self.email)
         self.email_domain = self.email_normalised.rpartition("@")[2]
-        self.name_key = fold(f"{self.first_name} {self.last_name}")
+        # Last name first: the public list sorts by it.
+        self.name_key = fold(f"{self.last_name} {self.first_name}")
+        self.search_key = fold(f"{self.first_name} {self.last_name} {self.locality}")
         if self._state.adding:
             self.refused_party_flag = self.party.refused or bool(
                 self.party_detail and Party.refused_match(self.party_detail))

@@ -22,6 +22,16 @@ def departement_choices():
     yield (ABROAD, f"{ABROAD} – " + str(_("French citizens abroad")))
 
 
+@cache
+def regions() -> dict[str, list[str]]:
+    """Région name -> its départements' codes."""
+    data = json.loads((Path(__file__).parent / "data" / "departements.json").read_text())
+    by_region = {}
+    for d in data["departements"]:
+        by_region.setdefault(d["region"] or d["name"], []).append(d["code"])
+    return dict(sorted(by_region.items()))
+
+
 def departement_name(code: str) -> str:
     if code == ABROAD:
         return str(_("French citizens abroad"))

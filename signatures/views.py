@@ -1,14 +1,21 @@
+from django import forms
 from django.core.cache import cache
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.urls import reverse
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 
 from petition.models import Petition
 
 from .forms import SignatureForm
-from .models import Signature
+from .map import map_legend, render_map
+from .models import Party, Signature, fold
+from .places import departement_choices, departements, regions
+from .titles import Mandate
 
 PAGE_SIZE = 50
 
@@ -47,30 +54,141 @@ def petition_detail(request, slug):
             return redirect("check_inbox", petition.slug)
     else:
         form = SignatureForm()
+    count = approved_count(petition)
     return render(request, "petition/detail.html", {
         "petition": petition,
         "form": form,
-        "count": approved_count(petition),
+        "count": count,
+        "progress": min(100, count * 100 // petition.goal) if petition.goal else None,
+        "latest": latest_signatories(petition),
+        "page_url": request.build_absolute_uri(petition.get_absolute_url()),
     })
+
+
+def latest_signatories(petition, size=10):
+    key = f"latest-signatories:{petition.pk}"
+    latest = cache.get(key)
+    if latest is None:
+        latest = list(petition.signatures.approved().select_related("party")
+                      .order_by("-approved_at", "-id")[:size])
+        cache.set(key, latest, 30)
+    return latest
+
+
+class SignatoryFilters(forms.Form):
+    """The public list's filters: every value is checked before it reaches a query."""
+
+    q = forms.CharField(label=_("Search a name or a locality"), required=False, max_length=100)
+    mandate = forms.ChoiceField(label=_("Mandate"), required=False,
+                                choices=[("", _("All mandates"))] + Mandate.choices)
+    region = forms.ChoiceField(label=_("Région"), required=False)
+    departement = forms.ChoiceField(label=_("Département"), required=False)
+    party = forms.ModelChoiceField(label=_("Party"), required=False, queryset=Party.objects.all(),
+                                   empty_label=_("All parties"))
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
+        ("date", _("latest approved first")), ("name", _("name"))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("All régions"))] + [
+            (name, name) for name in regions()]
+        self.fields["departement"].choices = [("", _("All départements"))] + [
+            choice for choice in departement_choices() if choice[0]]
+
+    def apply(self, rows):
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("q"):
+            rows = rows.filter(search_key__contains=fold(data["q"]))
+        if data.get("mandate"):
+            rows = rows.filter(mandate=data["mandate"])
+        if data.get("region"):
+            rows = rows.filter(departement__in=regions()[data["region"]])
+        if data.get("departement"):
+            rows = rows.filter(departement=data["departement"])
+        if data.get("party"):
+            rows = rows.filter(party=data["party"])
+        return rows
+
+    @property
+    def chosen_sort(self):
+        return (self.cleaned_data.get("sort") if self.is_valid() else None) or "date"
+
+
+# Keyset pagination: each sort is an ordering and the row it continues after.
+ORDERINGS = {"date": ("-approved_at", "-id"), "name": ("name_key", "id")}
+
+
+def after_anchor(rows, anchor, ordering):
+    """Rows that come after `anchor` in `ordering`, without OFFSET."""
+    first, second = ordering
+    field, descending = first.lstrip("-"), first.startswith("-")
+    value = getattr(anchor, field)
+    beyond = "lt" if descending else "gt"
+    return rows.filter(Q(**{f"{field}__{beyond}": value})
+                       | Q(**{field: value, f"{second.lstrip('-')}__{beyond}": anchor.pk}))
+
+
+def public_figures(petition) -> dict:
+    """Counts by mandate, party and département, cached briefly (aggregates, not rows)."""
+    key = f"public-figures:{petition.pk}"
+    figures = cache.get(key)
+    if figures is None:
+        approved = petition.signatures.approved()
+        labels = dict(Mandate.choices)
+        figures = {
+            "by_mandate": [(labels.get(m, m), n) for m, n in approved.values_list("mandate")
+                           .annotate(n=Count("id")).order_by("-n")],
+            "by_party": list(approved.values_list("party__name").annotate(n=Count("id"))
+                             .order_by("-n")),
+            "by_departement": dict(approved.exclude(departement="")
+                                   .values_list("departement").annotate(n=Count("id"))),
+        }
+        cache.set(key, figures, 60)
+    return figures
 
 
 def signatories(request, slug):
     petition = _petition_or_404(slug)
-    rows = petition.signatures.approved().select_related("party").order_by("-approved_at", "-id")
-    # Keyset pagination: "?before=<id>" continues after that row, without OFFSET.
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        anchor = petition.signatures.approved().filter(pk=int(before)).first()
+    filters = SignatoryFilters(request.GET or None)
+    ordering = ORDERINGS[filters.chosen_sort]
+    rows = filters.apply(petition.signatures.approved()).select_related("party").order_by(
+        *ordering)
+    after = request.GET.get("after", "")
+    if after.isdigit():
+        anchor = petition.signatures.approved().filter(pk=int(after)).first()
         if anchor:
-            rows = rows.filter(approved_at__lte=anchor.approved_at).exclude(
-                approved_at=anchor.approved_at, id__gte=anchor.id)
+            rows = after_anchor(rows, anchor, ordering)
     page = list(rows[: PAGE_SIZE + 1])
-    next_anchor = page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None
+    next_query = None
+    if len(page) > PAGE_SIZE:
+        params = request.GET.copy()
+        params["after"] = page[PAGE_SIZE - 1].pk
+        next_query = params.urlencode()
+    figures = public_figures(petition)
+    names = departements()
+    list_url = reverse("signatories", args=[petition.slug])
+    departement_rows = [(code, names[code], figures["by_departement"].get(code, 0))
+                        for code in names]
+    map_svg = render_map(
+        figures["by_departement"],
+        link_for=lambda code: f"{list_url}?departement={code}",
+        names=names,
+        title=_("Signatories by département"),
+        label_for=lambda code, n: ngettext(
+            "%(name)s (%(code)s): %(count)d signature",
+            "%(name)s (%(code)s): %(count)d signatures", n) % {
+                "name": names.get(code, code), "code": code, "count": n},
+    )
     response = render(request, "signatures/list.html", {
         "petition": petition,
+        "filters": filters,
         "signatures": page[:PAGE_SIZE],
-        "next_anchor": next_anchor,
+        "next_query": next_query,
         "count": approved_count(petition),
+        "figures": figures,
+        "map_svg": map_svg,
+        "legend": map_legend(figures["by_departement"], names),
+        "departement_rows": [row for row in departement_rows if row[2]],
     })
     patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300)
     return response

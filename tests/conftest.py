@@ -58,8 +58,7 @@ def petition(db):
 
 @pytest.fixture
 def parties(db):
-    from signatures.models import Party
-    from signatures.models import RejectionReason
+    from signatures.models import Party, RejectionReason
     from signatures.parties import seed_parties, seed_rejection_reasons
 
     # Seeded by migrations; seeded again after a transactional test flushed them.

@@ -50,3 +50,8 @@ def test_the_sweeper_queues_lost_rows_again_and_the_worker_sends_them(
     assert requeue_due() == 1  # the broker is back
     smtp_server.wait_for(1, timeout=30)
     wait_until(lambda: EmailChallenge.objects.get().state == "sent", message="sent state")
+    assert requeue_due() == 0  # nothing left to sweep
+    import time
+
+    time.sleep(1)
+    assert len(smtp_server.messages) == 1  # exactly one email

@@ -1,0 +1,209 @@
+"""Open data: the approved signatories as CSV and JSON, the count, an embeddable counter.
+
+Only what the public list already shows leaves the site: names, public
+title, mandate, place, party and date of approval. Never an email address,
+nothing of moderation (notes, reasons, states, timestamps other than approval).
+
+The lists are streamed: rows come from a server-side cursor in chunks and are
+written out in blocks, so memory does not grow with the number of signatories.
+"""
+
+import csv
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.csp import CSP
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import patch_cache_control
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_safe
+
+from .titles import Mandate
+from .views import _petition_or_404, approved_count
+
+LICENCE_NAME = "Licence Ouverte / Open Licence 2.0 (Etalab)"
+LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+LICENCE_LINK = f'<{LICENCE_URL}>; rel="license"'
+
+# The published columns, in order. Public fields only.
+FIELDS = (
+    "first_name", "last_name", "title", "mandate", "mandate_label", "locality",
+    "departement", "departement_name", "party", "approved_at",
+)
+# What is read from the database to build them: nothing else is even fetched.
+_COLUMNS = (
+    "first_name", "last_name", "civility", "mandate", "mandate_other", "locality",
+    "departement", "party_detail", "approved_at", "party__name", "party__requires_detail",
+)
+CHUNK_SIZE = 2000  # rows per fetch from the server-side cursor
+FLUSH_AT = 64 * 1024  # characters per block handed to the server
+
+# A spreadsheet reads a cell starting with one of these as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+LIST_MAX_AGE = 300
+COUNT_MAX_AGE = 60
+COUNT_CACHE_SECONDS = 30  # server-side, like approved_count: a spike must not re-aggregate
+
+# The widget is meant for other sites' iframes: the site's policy, except that
+# anyone may frame it.
+WIDGET_CSP = {
+    **(settings.SECURE_CSP or {"default-src": [CSP.SELF]}),
+    "frame-ancestors": ["*"],
+}
+
+
+def _approved_rows(petition):
+    return (petition.signatures.approved().select_related("party").only(*_COLUMNS)
+            .order_by("approved_at", "id"))
+
+
+def _records(petition, language):
+    """One dict of public fields per approved signature, in order of approval."""
+    with translation.override(language):
+        mandate_labels = {code: str(label) for code, label in Mandate.choices}
+        for signature in _approved_rows(petition).iterator(chunk_size=CHUNK_SIZE):
+            mandate = signature.mandate
+            yield {
+                "first_name": signature.first_name,
+                "last_name": signature.last_name,
+                "title": signature.title,
+                "mandate": mandate,
+                "mandate_label": mandate_labels.get(mandate, mandate),
+                "locality": signature.locality,
+                "departement": signature.departement,
+                "departement_name": signature.departement_name,
+                "party": signature.party_label,
+                "approved_at": signature.approved_at.isoformat(timespec="seconds"),
+            }
+
+
+def neutralise(value: str) -> str:
+    """Defuse CSV injection: a cell a spreadsheet would run as a formula gets a leading '."""
+    if value and value[0] in FORMULA_TRIGGERS:
+        return "'" + value
+    return value
+
+
+class _Echo:
+    """A file-like object for csv.writer: writerow() returns the line."""
+
+    def write(self, value):
+        return value
+
+
+def _blocks(pieces):
+    """Group small strings into blocks of about FLUSH_AT characters."""
+    block, size = [], 0
+    for piece in pieces:
+        block.append(piece)
+        size += len(piece)
+        if size >= FLUSH_AT:
+            yield "".join(block)
+            block, size = [], 0
+    if block:
+        yield "".join(block)
+
+
+def _csv_lines(records, delimiter, bom):
+    writer = csv.writer(_Echo(), delimiter=delimiter)
+    yield ("\ufeff" if bom else "") + writer.writerow(FIELDS)
+    for record in records:
+        yield writer.writerow([neutralise(record[name]) for name in FIELDS])
+
+
+def _json_pieces(petition, records):
+    head = json.dumps({
+        "petition": {
+            "slug": petition.slug,
+            "title": petition.title,
+            "url": petition.absolute_url(),
+        },
+        "licence": LICENCE_NAME,
+        "licence_url": LICENCE_URL,
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+    }, ensure_ascii=False)
+    yield head[:-1] + ', "signatories": ['
+    separator = ""
+    for record in records:
+        yield separator + json.dumps(record, ensure_ascii=False)
+        separator = ", "
+    yield "]}\n"
+
+
+def _stream(request, pieces, content_type):
+    """A streamed response; HEAD gets the headers without running the export."""
+    body = _blocks(pieces()) if request.method != "HEAD" else iter(())
+    response = StreamingHttpResponse(body, content_type=content_type)
+    response["Link"] = LICENCE_LINK
+    patch_cache_control(response, public=True, max_age=LIST_MAX_AGE)
+    return response
+
+
+@require_safe
+def signatories_csv(request, slug):
+    petition = _petition_or_404(slug)
+    excel = request.GET.get("excel") == "1"
+    language = translation.get_language()
+    response = _stream(
+        request,
+        lambda: _csv_lines(_records(petition, language), ";" if excel else ",", bom=excel),
+        "text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"signataires-{petition.slug}.csv")
+    return response
+
+
+@require_safe
+def signatories_json(request, slug):
+    petition = _petition_or_404(slug)
+    language = translation.get_language()
+    return _stream(
+        request,
+        lambda: _json_pieces(petition, _records(petition, language)),
+        "application/json",
+    )
+
+
+def _counts(petition):
+    key = f"count-json:{petition.pk}"
+    counts = cache.get(key)
+    if counts is None:
+        approved = petition.signatures.approved()
+        by_mandate = dict(approved.values_list("mandate").annotate(n=Count("pk"))
+                          .order_by("-n", "mandate"))
+        by_party = dict(approved.values_list("party__name").annotate(n=Count("pk"))
+                        .order_by("-n", "party__name"))
+        counts = {"total": sum(by_mandate.values()), "by_mandate": by_mandate,
+                  "by_party": by_party}
+        cache.set(key, counts, COUNT_CACHE_SECONDS)
+    return counts
+
+
+@require_safe
+def count_json(request, slug):
+    petition = _petition_or_404(slug)
+    response = JsonResponse(_counts(petition), json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    patch_cache_control(response, public=True, max_age=COUNT_MAX_AGE)
+    return response
+
+
+@require_safe
+@xframe_options_exempt
+@csp_override(WIDGET_CSP)
+def counter_widget(request, slug):
+    petition = _petition_or_404(slug)
+    response = render(request, "signatures/counter_widget.html", {
+        "petition": petition,
+        "count": approved_count(petition),
+    })
+    patch_cache_control(response, public=True, max_age=COUNT_MAX_AGE)
+    return response

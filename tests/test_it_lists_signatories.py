@@ -1,0 +1,97 @@
+import re
+
+import pytest
+from django.utils import timezone
+
+from signatures.models import Signature
+
+LIST = "/p/vsa-jo-2024/signatories/"
+
+
+@pytest.fixture
+def listed(petition, parties):
+    people = [
+        ("Hélène", "Le Goff", "senator", "Quimper", "29", "PS", "F"),
+        ("Yann", "Kerjean", "senator", "Brest", "29", "LFI", "M"),
+        ("Anne", "Martin", "mayor", "Brest", "29", "PS", "F"),
+        ("Paul", "Durand", "senator", "Lyon", "69", "LR", "M"),
+        ("Zoé", "Émery", "municipal_councillor", "Évry", "91", "EELV", "F"),
+    ]
+    signatures = []
+    for n, (first, last, mandate, locality, dep, party, civility) in enumerate(people):
+        signature = Signature.objects.create(
+            petition=petition, civility=civility, first_name=first, last_name=last,
+            email=f"p{n}@mairie.fr", mandate=mandate, locality=locality, departement=dep,
+            party=parties[party], consented_at=timezone.now())
+        signatures.append(signature)
+    Signature.objects.filter(pk__in=[s.pk for s in signatures]).move("confirm_email")
+    Signature.objects.filter(pk__in=[s.pk for s in signatures]).move("approve")
+    Signature.objects.create(
+        petition=petition, civility="M", first_name="Pending", last_name="Person",
+        email="pending@mairie.fr", mandate="senator", locality="Brest", departement="29",
+        party=parties["PS"], consented_at=timezone.now())
+    return signatures
+
+
+def names(response):
+    return [s.last_name for s in response.context["signatures"]]
+
+
+def test_senators_of_finistere(client, listed):
+    response = client.get(LIST, {"mandate": "senator", "departement": "29"})
+    assert sorted(names(response)) == ["Kerjean", "Le Goff"]
+    page = response.content.decode()
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "Hélène Le Goff, sénatrice de Quimper (29) — Parti socialiste" in text
+    assert "Pending" not in page
+
+
+def test_search_ignores_accents_and_case(client, listed):
+    assert names(client.get(LIST, {"q": "emery"})) == ["Émery"]
+    assert names(client.get(LIST, {"q": "EVRY"})) == ["Émery"]
+    assert names(client.get(LIST, {"q": "le goff"})) == ["Le Goff"]
+
+
+def test_filter_by_region_and_party(client, listed, parties):
+    assert sorted(names(client.get(LIST, {"region": "Bretagne"}))) == [
+        "Kerjean", "Le Goff", "Martin"]
+    assert sorted(names(client.get(LIST, {"party": parties["PS"].pk}))) == ["Le Goff", "Martin"]
+
+
+def test_sort_by_name_and_keyset_pages_are_stable(client, listed, monkeypatch):
+    from signatures import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    first = client.get(LIST, {"sort": "name"})
+    assert names(first) == ["Durand", "Émery"]
+    second = client.get(LIST + "?" + first.context["next_query"])
+    assert names(second) == ["Kerjean", "Le Goff"]
+    third = client.get(LIST + "?" + second.context["next_query"])
+    assert names(third) == ["Martin"] and third.context["next_query"] is None
+
+
+def test_bad_filter_values_are_ignored_not_a_500(client, listed):
+    for params in ({"mandate": "emperor"}, {"departement": "<script>"}, {"party": "x"},
+                   {"region": "Atlantis"}, {"after": "99999999999999999999"},
+                   {"q": "x" * 10_000}, {"sort": "email"}):
+        response = client.get(LIST, params)
+        assert response.status_code == 200
+        assert "<script>" not in response.content.decode()
+
+
+def test_counts_map_and_table_agree(client, listed):
+    response = client.get(LIST)
+    page = response.content.decode()
+    assert response.context["figures"]["by_departement"] == {"29": 3, "69": 1, "91": 1}
+    assert '<a href="?departement=29">Finistère (29)</a></th><td>3</td>' in page
+    assert "Finistère (29) : 3 signatures" in page  # the map's title for that département
+    assert 'href="/p/vsa-jo-2024/signatories/?departement=29"' in page
+    assert ("sénateur·rice", 3) in response.context["figures"]["by_mandate"]
+
+
+def test_public_pages_run_a_bounded_number_of_queries(client, listed,
+                                                      django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        client.get(LIST, {"mandate": "senator"})
+    with django_assert_max_num_queries(8):
+        client.get("/p/vsa-jo-2024/")
