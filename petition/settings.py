@@ -157,7 +157,8 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            # Tests serve static files from the finders (live server), by plain names.
+            if DEBUG or env.bool("PLAIN_STATIC_NAMES", default=False)
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
