@@ -58,7 +58,7 @@ def main():
             if n == int(COUNT * 0.6):
                 stop(workers[0], signal.SIGKILL if CRASH else signal.SIGTERM)
                 workers[0] = start_worker("soak3")
-            response = client.post("/p/vsa-jo-2024/", {
+            response = client.post("/p/vsa-jo-2024/sign/", {
                 "civility": "F", "first_name": "Anne", "last_name": letters(n),
                 "email": f"soak{n}@mairie-bench.fr", "mandate": "mayor", "locality": "Lyon",
                 "departement": "69", "party": party, "consent": "on"})

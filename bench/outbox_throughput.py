@@ -55,7 +55,7 @@ def main():
             party = Party.objects.get(short_name="PS").pk
             for n in range(SIGNERS):
                 address = f"latency{n}@mairie-bench.fr"
-                client.post("/p/vsa-jo-2024/", {
+                client.post("/p/vsa-jo-2024/sign/", {
                     "civility": "M", "first_name": "Paul", "last_name": letters(n),
                     "email": address, "mandate": "mayor", "locality": "Lyon",
                     "departement": "69", "party": party, "consent": "on"})

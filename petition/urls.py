@@ -17,6 +17,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", signatures.home, name="home"),
     path("p/<slug:slug>/", signatures.petition_detail, name="petition_detail"),
+    path("p/<slug:slug>/sign/", signatures.sign, name="sign"),
     path("p/<slug:slug>/signatories/", signatures.signatories, name="signatories"),
     path("p/<slug:slug>/signataires.csv", exports.signatories_csv, name="signatories_csv"),
     path("p/<slug:slug>/signataires.json", exports.signatories_json, name="signatories_json"),

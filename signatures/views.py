@@ -41,8 +41,27 @@ def home(request):
     return petition_detail(request, petition.slug)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
 def petition_detail(request, slug):
+    """The text, the count and the latest signatories: the same for everyone.
+
+    It carries no form, hence no CSRF token, so that it can be cached and
+    served to a launch-day crowd; the form is on its own page.
+    """
+    petition = _petition_or_404(slug)
+    count = approved_count(petition)
+    response = render(request, "petition/detail.html", {
+        "petition": petition,
+        "count": count,
+        "progress": min(100, count * 100 // petition.goal) if petition.goal else None,
+        "latest": latest_signatories(petition),
+        "page_url": request.build_absolute_uri(petition.get_absolute_url()),
+    })
+    patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300)
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign(request, slug):
     petition = _petition_or_404(slug)
     if request.method == "POST" and petition.is_open():
         form = SignatureForm(request.POST)
@@ -54,15 +73,7 @@ def petition_detail(request, slug):
             return redirect("check_inbox", petition.slug)
     else:
         form = SignatureForm()
-    count = approved_count(petition)
-    return render(request, "petition/detail.html", {
-        "petition": petition,
-        "form": form,
-        "count": count,
-        "progress": min(100, count * 100 // petition.goal) if petition.goal else None,
-        "latest": latest_signatories(petition),
-        "page_url": request.build_absolute_uri(petition.get_absolute_url()),
-    })
+    return render(request, "petition/sign.html", {"petition": petition, "form": form})
 
 
 def latest_signatories(petition, size=10):

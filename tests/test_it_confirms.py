@@ -10,7 +10,7 @@ from verification.models import EmailChallenge
 
 @pytest.fixture
 def pending(client, petition, signature_data):
-    client.post("/p/vsa-jo-2024/", signature_data)
+    client.post("/p/vsa-jo-2024/sign/", signature_data)
     challenge = EmailChallenge.objects.get()
     token = challenge.claim()
     challenge.mark_sent("<test@example>")

@@ -39,6 +39,7 @@ def pages(petition, parties):
 def test_public_pages_have_no_axe_violation(live_server, pages, prefix, dark):
     urls = [
         "/p/vsa-jo-2024/",
+        "/p/vsa-jo-2024/sign/",
         "/p/vsa-jo-2024/signatories/",
         "/p/vsa-jo-2024/signatories/?mandate=senator&departement=29",
         "/p/vsa-jo-2024/check-inbox/",
@@ -58,11 +59,18 @@ def test_public_pages_have_no_axe_violation(live_server, pages, prefix, dark):
             if results.violations_count:
                 failures[url] = results.generate_report()
         # The form with errors.
-        page.goto(live_server.url + prefix + "/p/vsa-jo-2024/")
+        page.goto(live_server.url + prefix + "/p/vsa-jo-2024/sign/")
         page.locator("form button[type=submit]").first.click()
         page.wait_for_load_state()
         results = axe.run(page, options=WCAG)
         if results.violations_count:
             failures["form with errors"] = results.generate_report()
+        # Usable at 320 px wide: nothing scrolls sideways.
+        page.set_viewport_size({"width": 320, "height": 640})
+        for url in ("/p/vsa-jo-2024/", "/p/vsa-jo-2024/sign/", "/p/vsa-jo-2024/signatories/"):
+            page.goto(live_server.url + prefix + url)
+            overflow = page.evaluate("document.documentElement.scrollWidth")
+            if overflow > 320:
+                failures[f"{url} at 320 px"] = f"page is {overflow} px wide"
         browser.close()
     assert not failures, "\n\n".join(f"{url}:\n{report}" for url, report in failures.items())

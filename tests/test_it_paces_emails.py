@@ -18,7 +18,7 @@ def confirm_emails():
 def test_resending_waits_two_minutes_and_stops_at_five(client, petition, signature_data):
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
-        client.post("/p/vsa-jo-2024/", signature_data)
+        client.post("/p/vsa-jo-2024/sign/", signature_data)
         client.post(RESEND, {"email": signature_data["email"]})
         assert confirm_emails() == 1  # within the cooldown: nothing more
         for _ in range(10):
@@ -31,7 +31,7 @@ def test_resending_waits_two_minutes_and_stops_at_five(client, petition, signatu
 def test_one_reminder_after_three_days(client, petition, signature_data, settings):
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
-        client.post("/p/vsa-jo-2024/", signature_data)
+        client.post("/p/vsa-jo-2024/sign/", signature_data)
         clock.shift(timedelta(days=2, hours=23))
         assert send_reminders() == 0
         clock.shift(timedelta(hours=2))
@@ -45,7 +45,7 @@ def test_expiry_after_fourteen_days_then_purge_thirty_days_later(
         client, petition, signature_data):
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
-        client.post("/p/vsa-jo-2024/", signature_data)
+        client.post("/p/vsa-jo-2024/sign/", signature_data)
         clock.shift(timedelta(days=13, hours=23))
         assert Signature.objects.expire_unconfirmed() == 0
         clock.shift(timedelta(hours=2))
@@ -60,7 +60,7 @@ def test_expiry_after_fourteen_days_then_purge_thirty_days_later(
 
 
 def test_a_withdrawn_signature_is_purged_with_its_edit_trail(client, petition, signature_data):
-    client.post("/p/vsa-jo-2024/", signature_data)
+    client.post("/p/vsa-jo-2024/sign/", signature_data)
     signature = Signature.objects.get()
     ModerationDecision.objects.create(signature=signature, transition="edit",
                                       from_state="pending_email", to_state="pending_email",

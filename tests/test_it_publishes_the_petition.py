@@ -68,3 +68,14 @@ def test_the_page_asks_nothing_from_other_sites(client, petition):
     page = response.content.decode()
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', page)
     assert "default-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_the_petition_page_is_cacheable_and_the_form_page_is_not(client, petition):
+    page = client.get("/p/vsa-jo-2024/")
+    assert "public" in page["Cache-Control"] and "max-age=60" in page["Cache-Control"]
+    assert "csrftoken" not in page.cookies
+    assert "csrfmiddlewaretoken" not in page.content.decode()
+    assert 'href="/p/vsa-jo-2024/sign/"' in page.content.decode()
+    form = client.get("/p/vsa-jo-2024/sign/")
+    assert "public" not in form.get("Cache-Control", "")
+    assert "csrfmiddlewaretoken" in form.content.decode()

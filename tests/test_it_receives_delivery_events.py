@@ -14,7 +14,7 @@ SECRET = "hook-user:hook-password"
 @pytest.fixture
 def sent(client, petition, signature_data, settings):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": SECRET}
-    client.post("/p/vsa-jo-2024/", signature_data)
+    client.post("/p/vsa-jo-2024/sign/", signature_data)
     challenge = EmailChallenge.objects.get()
     challenge.claim()
     challenge.mark_sent("0a129aee-e1cd-480d-b08d-4f48548ff48d")

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.worker
 def test_a_signature_is_emailed_by_the_worker_and_its_link_confirms(
         petition, signature_data, smtp_server, celery_worker_on_redis):
     client = Client()
-    response = client.post("/p/vsa-jo-2024/", signature_data)
+    response = client.post("/p/vsa-jo-2024/sign/", signature_data)
     assert response.status_code == 302
     message = smtp_server.wait_for(1, timeout=30)
     wait_until(lambda: EmailChallenge.objects.get().state == "sent", message="sent state")
@@ -29,7 +29,7 @@ def test_a_broker_outage_at_signing_loses_nothing(
         transactional_db, petition, signature_data, smtp_server, broken_broker, caplog):
     client = Client()
     with broken_broker():
-        response = client.post("/p/vsa-jo-2024/", signature_data)
+        response = client.post("/p/vsa-jo-2024/sign/", signature_data)
     # The signer still gets the "check your inbox" page.
     assert response.status_code == 302
     assert "Vérifiez votre boîte" in client.get(response["Location"]).content.decode()
@@ -45,7 +45,7 @@ def test_the_sweeper_queues_lost_rows_again_and_the_worker_sends_them(
 
     client = Client()
     with broken_broker():
-        client.post("/p/vsa-jo-2024/", signature_data)
+        client.post("/p/vsa-jo-2024/sign/", signature_data)
     settings.CHALLENGE_REQUEUE_AFTER_SECONDS = 0
     assert requeue_due() == 1  # the broker is back
     smtp_server.wait_for(1, timeout=30)

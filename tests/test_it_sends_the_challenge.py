@@ -10,7 +10,7 @@ from .conftest import free_port, html_part, link_in, text_part
 
 
 def _signed(client, signature_data, **change):
-    client.post("/p/vsa-jo-2024/", {**signature_data, **change})
+    client.post("/p/vsa-jo-2024/sign/", {**signature_data, **change})
     return EmailChallenge.objects.order_by("-id").first()
 
 
@@ -35,7 +35,7 @@ def test_the_email_reaches_a_real_smtp_server_and_its_link_confirms(
 
 
 def test_the_email_is_in_the_signers_language(client, petition, signature_data, smtp_server):
-    client.post("/en/p/vsa-jo-2024/", signature_data)
+    client.post("/en/p/vsa-jo-2024/sign/", signature_data)
     delivery.deliver(EmailChallenge.objects.get().pk)
     message = smtp_server.wait_for(1)
     assert message["Subject"].startswith("Confirm your signature")

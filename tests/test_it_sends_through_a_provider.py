@@ -15,7 +15,7 @@ from verification.models import EmailChallenge
 def test_the_provider_gets_no_tracking_and_its_message_id_is_kept(
         client, petition, signature_data, settings):
     settings.MAILERS = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
-    client.post("/p/vsa-jo-2024/", signature_data)
+    client.post("/p/vsa-jo-2024/sign/", signature_data)
     challenge = EmailChallenge.objects.get()
     assert delivery.deliver(challenge.pk).state == "sent"
     params = mail.outbox[-1].anymail_test_params

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from signatures.models import Signature
 from verification.models import EmailChallenge
 
-URL = "/p/vsa-jo-2024/"
+URL = "/p/vsa-jo-2024/sign/"
 
 
 def test_a_valid_signature_is_saved_and_an_email_is_queued(

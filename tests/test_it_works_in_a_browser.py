@@ -37,6 +37,7 @@ def test_read_sign_confirm_in_the_browser(
     page.goto(live_server.url + "/")
     expect(page.locator("h1").first).to_contain_text("vidéosurveillance algorithmique")
     expect(page.locator("li.footnote-item")).to_have_count(9)
+    page.get_by_role("link", name="Signer la pétition").click()
 
     page.get_by_label("Madame").check()
     page.get_by_label("Prénom").fill("Camille")
@@ -62,7 +63,7 @@ def test_read_sign_confirm_in_the_browser(
 
 def test_an_error_is_shown_next_to_its_field(live_server, browser_page, petition, parties):
     page = browser_page
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/p/vsa-jo-2024/sign/")
     page.get_by_label("Prénom").fill("<script>alert(1)</script>")
     page.get_by_role("button", name="Signer").click()
     field_error = page.locator("#id_first_name_error")
