@@ -82,6 +82,16 @@ class SignatureForm(forms.Form):
                                       "please accept to sign.")},
     )
 
+    # A honeypot for bots: hidden from people (and from screen readers), never
+    # filled by them. No captcha, no third party, no dwell-time guess.
+    website = forms.CharField(label=_("Leave this field empty"), required=False,
+                              widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                            "tabindex": "-1"}))
+
+    @property
+    def is_bot(self):
+        return bool(self.cleaned_data.get("website"))
+
     def clean_first_name(self):
         value = " ".join(self.cleaned_data["first_name"].split())
         validate_plain_text(value)

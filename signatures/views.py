@@ -65,6 +65,9 @@ def sign(request, slug):
     petition = _petition_or_404(slug)
     if request.method == "POST" and petition.is_open():
         form = SignatureForm(request.POST)
+        if form.is_valid() and form.is_bot:
+            # Looks like success to the bot; nothing is saved, nothing is sent.
+            return redirect("check_inbox", petition.slug)
         if form.is_valid():
             signature = Signature.objects.submit(
                 form.build_signature(petition, get_language()), language=get_language())

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import time_machine
 from django.utils import timezone
 
 from signatures.models import Signature
@@ -95,10 +96,13 @@ def test_attempts_are_bounded(client, petition, signature_data, smtp_server, set
 def test_an_address_that_signed_gets_the_already_signed_notice(
         client, petition, signature_data, smtp_server):
     _signed(client, signature_data)
-    notice = _signed(client, signature_data)
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):  # past the cooldown
+        notice = _signed(client, signature_data)
+    assert notice.kind == "already_signed"
     delivery.deliver(notice.pk)
     message = smtp_server.wait_for(1)
     assert message["Subject"].startswith("Vous avez déjà signé")
+    assert "l'article de 7" in message["Subject"]  # plain text, not HTML-escaped
     assert "/confirm/" not in text_part(message)
     assert "/p/vsa-jo-2024/resend/" in text_part(message)
 

@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from signatures.models import Signature
 from verification.models import EmailChallenge
@@ -46,7 +50,8 @@ def test_the_public_title_agrees_with_civility(petition, signature_data, parties
 def test_an_address_that_already_signed_gets_a_notice_not_a_second_challenge(
         client, petition, signature_data):
     first = client.post(URL, signature_data)
-    again = client.post(URL, {**signature_data, "email": " M.Dupont@Mairie-Exemple.FR "})
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):  # past the cooldown
+        again = client.post(URL, {**signature_data, "email": " M.Dupont@Mairie-Exemple.FR "})
     assert first.status_code == again.status_code == 302
     assert first["Location"] == again["Location"]
     assert Signature.objects.count() == 1
@@ -117,10 +122,17 @@ def test_a_refused_party_typed_as_free_text_is_flagged(client, petition, signatu
 
 
 def test_a_closed_petition_takes_no_signature(client, petition, signature_data):
-    from django.utils import timezone
+
 
     petition.closes_at = timezone.now()
     petition.save()
     response = client.post(URL, signature_data)
     assert "Cette pétition est close." in response.content.decode()
     assert not Signature.objects.exists()
+
+
+def test_a_bot_filling_the_honeypot_saves_nothing(client, petition, signature_data):
+    response = client.post(URL, {**signature_data, "website": "http://spam.example"})
+    assert response.status_code == 302  # the bot learns nothing
+    assert not Signature.objects.exists()
+    assert not EmailChallenge.objects.exists()

@@ -5,7 +5,7 @@ from signatures.models import Signature
 from signatures.signals import signature_submitted, signatures_moved
 
 from .domains import domain_kind
-from .models import EmailChallenge, queue_email, queue_emails
+from .models import EmailChallenge, may_email_again, queue_email, queue_emails
 
 
 @receiver(signature_submitted)
@@ -14,6 +14,8 @@ def email_the_signer(sender, signature, duplicate, language, **kwargs):
         signature.email_domain_kind = domain_kind(signature.email_domain)
         Signature.objects.filter(pk=signature.pk).update(
             email_domain_kind=signature.email_domain_kind)
+    elif not may_email_again(signature):
+        return  # re-submitting someone's address must not flood their mailbox
     kind = EmailChallenge.Kind.ALREADY_SIGNED if duplicate else EmailChallenge.Kind.CONFIRM
     queue_email(signature, kind, language)
 
