@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/petition_elus
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=localhost,127.0.0.1 MAILER=smtp CONN_MAX_AGE=0 \
-	PLAIN_STATIC_NAMES=true
+	PLAIN_STATIC_NAMES=true SECURE_SSL_REDIRECT=false
 
 .PHONY: run test lint venv deps test-deps messages clean check-services bench demo
 

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "petition.middleware.permissions_policy",
 ]
 
 ROOT_URLCONF = "petition.urls"
@@ -109,8 +110,17 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else None
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# A year of HSTS in production; nothing in the local default.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Refuse oversized bodies early: no form here needs more than a few kilobytes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# Room for a moderator selecting a thousand signatures at once in the admin.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1100
+# The admin lives at a path of the campaign's choosing.
+ADMIN_PATH = env.str("ADMIN_PATH", default="admin").strip("/")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Confirmation tokens travel in URLs: never leak them to another origin.
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -27,11 +28,13 @@ urlpatterns += i18n_patterns(
     path("p/<slug:slug>/resend/", verification.resend, name="resend"),
     path("p/<slug:slug>/thanks/", verification.thanks, name="thanks"),
     path("confirm/<str:token>/", verification.confirm, name="confirm"),
-    path("admin/password/<uidb64>/<token>/",
+    path("withdraw/<str:token>/", signatures.withdraw, name="withdraw"),
+    path("privacy/", signatures.privacy, name="privacy"),
+    path(f"{settings.ADMIN_PATH}/password/<uidb64>/<token>/",
          auth_views.PasswordResetConfirmView.as_view(
-             success_url="/admin/", post_reset_login=False,
+             success_url=f"/{settings.ADMIN_PATH}/", post_reset_login=False,
              template_name="admin/password_set.html"),
          name="password_set"),
-    path("admin/", admin.site.urls),
+    path(f"{settings.ADMIN_PATH}/", admin.site.urls),
     prefix_default_language=False,
 )

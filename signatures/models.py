@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -172,19 +173,22 @@ class SignatureQuerySet(models.QuerySet):
         """
         now = now or timezone.now()
         cutoff = now - timedelta(days=settings.PURGE_AFTER_DAYS)
+        due = list(self.filter(purged_at__isnull=True).filter(
+            Q(state=Signature.State.WITHDRAWN, withdrawn_at__lt=cutoff)
+            | Q(state=Signature.State.EXPIRED, expired_at__lt=cutoff)
+        ).values_list("pk", flat=True)[:10000])
+        return Signature.objects.filter(pk__in=due).erase_personal_data(now)
+
+    def erase_personal_data(self, now=None) -> int:
+        """Delete who signed; the trail keeps only what happened, not what was written."""
+        now = now or timezone.now()
         with transaction.atomic():
-            due = list(self.filter(purged_at__isnull=True).filter(
-                Q(state=Signature.State.WITHDRAWN, withdrawn_at__lt=cutoff)
-                | Q(state=Signature.State.EXPIRED, expired_at__lt=cutoff)
-            ).values_list("pk", flat=True)[:10000])
-            # Moderators' edits recorded names too.
-            ModerationDecision.objects.filter(signature_id__in=due).exclude(changes={}).update(
-                changes={})
-            return Signature.objects.filter(pk__in=due).update(
+            ids = list(self.values_list("pk", flat=True))
+            ModerationDecision.objects.filter(signature_id__in=ids).update(changes={}, note="")
+            return Signature.objects.filter(pk__in=ids).update(
                 first_name="", last_name="", name_key="", search_key="", email="",
-                email_normalised="",
-                email_domain="", locality="", comment="", party_detail="", mandate_other="",
-                purged_at=now)
+                email_normalised="", email_domain="", locality="", comment="",
+                party_detail="", mandate_other="", purged_at=now)
 
     def submit(self, signature, language="fr"):
         """Save a new signature, or find the live one for the same address.
@@ -374,6 +378,29 @@ class Signature(models.Model):
 
     def expire(self):
         self._move("expire")
+
+    # --- the signer's own withdrawal -------------------------------------------
+
+    WITHDRAWAL_SALT = "signatures.withdraw"
+
+    def withdrawal_token(self) -> str:
+        """A signed, unforgeable reference to this signature, for the signer's emails."""
+        return signing.dumps(self.pk, salt=self.WITHDRAWAL_SALT, compress=True)
+
+    @classmethod
+    def from_withdrawal_token(cls, token: str):
+        try:
+            pk = signing.loads(token, salt=cls.WITHDRAWAL_SALT)
+        except signing.BadSignature:
+            return None
+        return cls.objects.filter(pk=pk).select_related("petition", "party").first()
+
+    def withdraw_and_erase(self):
+        """The signer withdraws: gone from everything public, personal data deleted now."""
+        with transaction.atomic():
+            self.withdraw(note="")
+            Signature.objects.filter(pk=self.pk).erase_personal_data()
+        self.refresh_from_db()
 
     def possible_duplicates(self):
         """Same folded name, and same locality or same email domain."""

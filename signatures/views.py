@@ -206,3 +206,37 @@ def signatories(request, slug):
     })
     patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300)
     return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def withdraw(request, token):
+    signature = Signature.from_withdrawal_token(token) if len(token) < 200 else None
+    if signature is None:
+        return render(request, "signatures/withdraw.html", {"problem": "invalid"}, status=404)
+    if signature.state == Signature.State.WITHDRAWN:
+        return render(request, "signatures/withdraw.html", {"problem": "done",
+                                                            "petition": signature.petition})
+    if not signature.can("withdraw"):
+        return render(request, "signatures/withdraw.html", {"problem": "closed",
+                                                            "petition": signature.petition})
+    if request.method == "POST":
+        signature.withdraw_and_erase()
+        cache.delete_many([f"approved-count:{signature.petition_id}",
+                           f"latest-signatories:{signature.petition_id}",
+                           f"public-figures:{signature.petition_id}"])
+        return render(request, "signatures/withdraw.html", {"problem": "done",
+                                                            "petition": signature.petition})
+    return render(request, "signatures/withdraw.html", {"signature": signature,
+                                                        "petition": signature.petition})
+
+
+def privacy(request):
+    from django.conf import settings
+
+    return render(request, "privacy.html", {
+        "token_days": settings.CHALLENGE_TOKEN_TTL_DAYS,
+        "reminder_days": settings.REMINDER_AFTER_DAYS,
+        "expire_days": settings.UNCONFIRMED_EXPIRE_DAYS,
+        "purge_days": settings.PURGE_AFTER_DAYS,
+        "petition": Petition.objects.featured(),
+    })

@@ -27,7 +27,7 @@ def test_public_pages_parse_as_strict_html5(client, token, prefix,
     urls = ["/p/vsa-jo-2024/", "/p/vsa-jo-2024/sign/", "/p/vsa-jo-2024/signatories/",
             "/p/vsa-jo-2024/signatories/?mandate=senator", "/p/vsa-jo-2024/check-inbox/",
             f"/confirm/{token}/", "/confirm/forged/", "/p/vsa-jo-2024/thanks/",
-            "/p/vsa-jo-2024/widget/", "/p/nowhere/"]
+            "/p/vsa-jo-2024/widget/", "/p/nowhere/", "/privacy/", "/withdraw/forged/"]
     for url in urls:
         with django_assert_max_num_queries(12):
             response = client.get(prefix + url)

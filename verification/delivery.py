@@ -44,6 +44,8 @@ def build_message(challenge: EmailChallenge, token: str) -> EmailMultiAlternativ
             "confirm_url": settings.SITE_URL + reverse("confirm", args=[token]) if token else "",
             "petition_url": petition.absolute_url(),
             "resend_url": petition.absolute_url(reverse("resend", args=[petition.slug])),
+            "withdraw_url": settings.SITE_URL + reverse(
+                "withdraw", args=[signature.withdrawal_token()]),
             "signatories_url": petition.absolute_url(
                 reverse("signatories", args=[petition.slug])),
         }
