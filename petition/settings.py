@@ -261,6 +261,18 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Abuse -------------------------------------------------------------------
+# How many proxies we run in front of the site (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# scope -> (hits, seconds). A limit of 0 turns a scope off.
+RATE_LIMITS = {
+    "sign-ip": (env.int("RATE_SIGN_PER_IP", default=30), 3600),
+    "sign-address": (env.int("RATE_SIGN_PER_ADDRESS", default=5), 3600),
+    "sign-domain": (env.int("RATE_SIGN_PER_DOMAIN", default=300), 3600),
+    "resend-ip": (env.int("RATE_RESEND_PER_IP", default=30), 3600),
+    "confirm-ip": (env.int("RATE_CONFIRM_PER_IP", default=60), 3600),
+}
+
 # --- Petition rules ---------------------------------------------------------
 CHALLENGE_TOKEN_TTL_DAYS = env.int("CHALLENGE_TOKEN_TTL_DAYS", default=7)
 # A challenge still queued after this many seconds is assumed lost on the way

@@ -88,6 +88,27 @@ class SignatureForm(forms.Form):
                               widget=forms.TextInput(attrs={"autocomplete": "off",
                                                             "tabindex": "-1"}))
 
+    def __init__(self, *args, client_ip="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client_ip = client_ip
+
+    def check_rate_limits(self, data):
+        """Checked last, on otherwise valid input, so that typos do not count."""
+        from petition.ratelimit import allow
+
+        message = _("Too many signatures have been sent from here recently. "
+                    "Please try again in an hour.")
+        if not allow("sign-ip", self.client_ip):
+            self.add_error(None, message)
+            return
+        address = data["email"].strip().lower()
+        if not allow("sign-address", address):
+            self.add_error("email", _("This address has been used too many times recently. "
+                                      "Please try again in an hour."))
+        elif not allow("sign-domain", address.rpartition("@")[2]):
+            self.add_error("email", _("Too many signatures have come from this email domain "
+                                      "recently. Please try again in an hour."))
+
     @property
     def is_bot(self):
         return bool(self.cleaned_data.get("website"))
@@ -138,6 +159,8 @@ class SignatureForm(forms.Form):
         party = data.get("party")
         if party and party.requires_detail and not data.get("party_detail"):
             self.add_error("party_detail", _("Please write your party's name."))
+        if not self.errors and not data.get("website"):
+            self.check_rate_limits(data)
         return data
 
     def build_signature(self, petition, language) -> Signature:

@@ -10,6 +10,7 @@ from django.views.decorators.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 
 from petition.models import Petition
+from petition.ratelimit import client_ip
 
 from .forms import SignatureForm
 from .map import map_legend, render_map
@@ -64,7 +65,7 @@ def petition_detail(request, slug):
 def sign(request, slug):
     petition = _petition_or_404(slug)
     if request.method == "POST" and petition.is_open():
-        form = SignatureForm(request.POST)
+        form = SignatureForm(request.POST, client_ip=client_ip(request))
         if form.is_valid() and form.is_bot:
             # Looks like success to the bot; nothing is saved, nothing is sent.
             return redirect("check_inbox", petition.slug)

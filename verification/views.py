@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from petition.models import Petition
+from petition.ratelimit import allow, client_ip
 
 from .forms import ResendForm
 from .models import EmailChallenge, request_new_email
@@ -34,6 +35,9 @@ def check_inbox(request, slug):
 def resend(request, slug):
     petition = get_object_or_404(Petition.objects.published(), slug=slug)
     form = ResendForm(request.POST)
+    if form.is_valid() and not allow("resend-ip", client_ip(request)):
+        form.add_error(None, _("Too many requests from here recently. "
+                               "Please try again in an hour."))
     if not form.is_valid():
         return render(request, "verification/resend.html",
                       {"petition": petition, "form": form}, status=400)
@@ -46,6 +50,9 @@ def resend(request, slug):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request, token):
+    if request.method == "POST" and not allow("confirm-ip", client_ip(request)):
+        return render(request, "verification/invalid_link.html",
+                      {"problem": "too_many", "petition": None}, status=429)
     challenge = EmailChallenge.objects.by_token(token)
     problem = challenge.problem() if challenge else "invalid"
     if problem is None and request.method == "POST":
