@@ -10,6 +10,9 @@ from .places import departement_choices
 from .titles import PLACELESS, Civility, Mandate
 
 NAME_PUNCTUATION = set(" '’-.")
+# Change it whenever the consent text below changes: each signature keeps the
+# version it accepted.
+CONSENT_VERSION = "2026-11"
 
 
 def validate_plain_text(value: str, *, allow_digits=False, extra=""):
@@ -180,6 +183,7 @@ class SignatureForm(forms.Form):
             party_detail=data["party_detail"] if data["party"].requires_detail else "",
             comment=data["comment"],
             consented_at=timezone.now(),
+            consent_version=CONSENT_VERSION,
             language=language,
         )
 

@@ -281,6 +281,8 @@ class Signature(models.Model):
     refused_party_flag = models.BooleanField(_("refused party"), default=False)
     comment = models.CharField(_("public comment"), max_length=280, blank=True)
     consented_at = models.DateTimeField(_("consent to publication given at"))
+    consent_version = models.CharField(_("consent text version"), max_length=20,
+                                       default="2026-11")
     language = models.CharField(_("language"), max_length=8, default="fr")
 
     created_at = models.DateTimeField(_("signed at"), default=timezone.now)
