@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from signatures.roles import ensure_moderators_group
 
@@ -22,6 +23,6 @@ class Command(BaseCommand):
         user.save()
         user.groups.add(ensure_moderators_group())
         self.stdout.write(
-            "Local moderator: http://127.0.0.1:8000/admin/  "
+            f"Local moderator: {settings.SITE_URL}{reverse('admin:index')}  "
             f"username: moderator  password: {password}"
         )
