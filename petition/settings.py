@@ -295,6 +295,10 @@ RESEND_MAX_EMAILS = env.int("RESEND_MAX_EMAILS", default=5)
 REMINDER_AFTER_DAYS = env.int("REMINDER_AFTER_DAYS", default=3)
 # Personal data of expired and withdrawn signatures is deleted after this many days.
 PURGE_AFTER_DAYS = env.int("PURGE_AFTER_DAYS", default=30)
+# Rejected signatures are anonymised after this many days.
+REJECTED_ANONYMISE_DAYS = env.int("REJECTED_ANONYMISE_DAYS", default=90)
+# Signers' addresses are deleted this many months after a petition closes.
+EMAIL_DELETE_MONTHS_AFTER_CLOSE = env.int("EMAIL_DELETE_MONTHS_AFTER_CLOSE", default=6)
 # A signature never confirmed expires after this many days.
 UNCONFIRMED_EXPIRE_DAYS = env.int("UNCONFIRMED_EXPIRE_DAYS", default=14)
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -173,11 +174,23 @@ class SignatureQuerySet(models.QuerySet):
         """
         now = now or timezone.now()
         cutoff = now - timedelta(days=settings.PURGE_AFTER_DAYS)
+        rejected_cutoff = now - timedelta(days=settings.REJECTED_ANONYMISE_DAYS)
         due = list(self.filter(purged_at__isnull=True).filter(
             Q(state=Signature.State.WITHDRAWN, withdrawn_at__lt=cutoff)
             | Q(state=Signature.State.EXPIRED, expired_at__lt=cutoff)
+            | Q(state=Signature.State.REJECTED, decided_at__lt=rejected_cutoff)
         ).values_list("pk", flat=True)[:10000])
-        return Signature.objects.filter(pk__in=due).erase_personal_data(now)
+        erased = Signature.objects.filter(pk__in=due).erase_personal_data(now)
+        return erased + self.forget_addresses_of_closed_petitions(now)
+
+    def forget_addresses_of_closed_petitions(self, now=None) -> int:
+        """Some months after a petition closes, signers' addresses go; public fields stay."""
+        now = now or timezone.now()
+        closed_before = now - timedelta(days=30 * settings.EMAIL_DELETE_MONTHS_AFTER_CLOSE)
+        return self.filter(petition__closes_at__lt=closed_before).exclude(email="").update(
+            email="", email_domain="",
+            # Still unique per petition, as the live-signature constraint needs.
+            email_normalised=Concat(Value("erased:"), Cast("id", models.CharField())))
 
     def erase_personal_data(self, now=None) -> int:
         """Delete who signed; the trail keeps only what happened, not what was written."""

@@ -239,5 +239,7 @@ def privacy(request):
         "reminder_days": settings.REMINDER_AFTER_DAYS,
         "expire_days": settings.UNCONFIRMED_EXPIRE_DAYS,
         "purge_days": settings.PURGE_AFTER_DAYS,
+        "rejected_days": settings.REJECTED_ANONYMISE_DAYS,
+        "email_months": settings.EMAIL_DELETE_MONTHS_AFTER_CLOSE,
         "petition": Petition.objects.featured(),
     })

@@ -69,3 +69,36 @@ def test_a_withdrawn_signature_is_purged_with_its_edit_trail(client, petition, s
     with time_machine.travel(timezone.now() + timedelta(days=31)):
         assert Signature.objects.purge_personal_data() == 1
     assert ModerationDecision.objects.get(transition="edit").changes == {}
+
+
+def test_rejected_signatures_are_anonymised_after_ninety_days(client, petition, signature_data):
+    from signatures.models import RejectionReason
+
+    client.post("/p/vsa-jo-2024/sign/", signature_data)
+    signature = Signature.objects.get()
+    signature.confirm_email()
+    signature.reject(None, RejectionReason.objects.get(code="far-right"), note="RN")
+    with time_machine.travel(timezone.now() + timedelta(days=89)):
+        assert Signature.objects.purge_personal_data() == 0
+    with time_machine.travel(timezone.now() + timedelta(days=91)):
+        assert Signature.objects.purge_personal_data() == 1
+    signature.refresh_from_db()
+    assert (signature.last_name, signature.email, signature.state) == ("", "", "rejected")
+    assert signature.decisions.get(transition="reject").note == ""
+
+
+def test_addresses_are_deleted_six_months_after_the_petition_closes(
+        client, petition, signature_data):
+    client.post("/p/vsa-jo-2024/sign/", signature_data)
+    client.post("/p/vsa-jo-2024/sign/", {**signature_data, "email": "b@mairie.fr",
+                                         "last_name": "Bernard"})
+    Signature.objects.all().move("confirm_email")
+    Signature.objects.all().move("approve")
+    petition.closes_at = timezone.now()
+    petition.save()
+    with time_machine.travel(timezone.now() + timedelta(days=30 * 6 + 1)):
+        assert Signature.objects.purge_personal_data() == 2
+    assert set(Signature.objects.values_list("email", flat=True)) == {""}
+    # The public fields of approved signatures stay.
+    assert set(Signature.objects.approved().values_list("last_name", flat=True)) == {
+        "Dupont-Moreau", "Bernard"}
