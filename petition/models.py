@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -81,3 +82,7 @@ class Petition(models.Model):
         return self.is_published and self.opens_at <= at and (
             self.closes_at is None or at < self.closes_at
         )
+
+
+def published_or_404(slug) -> Petition:
+    return get_object_or_404(Petition.objects.published(), slug=slug)

@@ -247,6 +247,4 @@ def _plain(value):
     """A JSON-friendly rendering of a form value for the trail."""
     if value is None or isinstance(value, (str, int, bool)):
         return value
-    if hasattr(value, "pk"):
-        return str(value)
     return str(value)

@@ -12,8 +12,6 @@ import csv
 import json
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
@@ -24,8 +22,10 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
+from petition.models import published_or_404
+
+from .figures import approved_count, public_figures
 from .titles import Mandate
-from .views import _petition_or_404, approved_count
 
 LICENCE_NAME = "Licence Ouverte / Open Licence 2.0 (Etalab)"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
@@ -49,7 +49,6 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 LIST_MAX_AGE = 300
 COUNT_MAX_AGE = 60
-COUNT_CACHE_SECONDS = 30  # server-side, like approved_count: a spike must not re-aggregate
 
 # The widget is meant for other sites' iframes: the site's policy, except that
 # anyone may frame it.
@@ -148,7 +147,7 @@ def _stream(request, pieces, content_type):
 
 @require_safe
 def signatories_csv(request, slug):
-    petition = _petition_or_404(slug)
+    petition = published_or_404(slug)
     excel = request.GET.get("excel") == "1"
     language = translation.get_language()
     response = _stream(
@@ -163,7 +162,7 @@ def signatories_csv(request, slug):
 
 @require_safe
 def signatories_json(request, slug):
-    petition = _petition_or_404(slug)
+    petition = published_or_404(slug)
     language = translation.get_language()
     return _stream(
         request,
@@ -172,25 +171,13 @@ def signatories_json(request, slug):
     )
 
 
-def _counts(petition):
-    key = f"count-json:{petition.pk}"
-    counts = cache.get(key)
-    if counts is None:
-        approved = petition.signatures.approved()
-        by_mandate = dict(approved.values_list("mandate").annotate(n=Count("pk"))
-                          .order_by("-n", "mandate"))
-        by_party = dict(approved.values_list("party__name").annotate(n=Count("pk"))
-                        .order_by("-n", "party__name"))
-        counts = {"total": sum(by_mandate.values()), "by_mandate": by_mandate,
-                  "by_party": by_party}
-        cache.set(key, counts, COUNT_CACHE_SECONDS)
-    return counts
-
-
 @require_safe
 def count_json(request, slug):
-    petition = _petition_or_404(slug)
-    response = JsonResponse(_counts(petition), json_dumps_params={"ensure_ascii": False})
+    petition = published_or_404(slug)
+    figures = public_figures(petition)
+    counts = {"total": sum(figures["by_mandate"].values()),
+              "by_mandate": figures["by_mandate"], "by_party": figures["by_party"]}
+    response = JsonResponse(counts, json_dumps_params={"ensure_ascii": False})
     response["Access-Control-Allow-Origin"] = "*"
     patch_cache_control(response, public=True, max_age=COUNT_MAX_AGE)
     return response
@@ -200,7 +187,7 @@ def count_json(request, slug):
 @xframe_options_exempt
 @csp_override(WIDGET_CSP)
 def counter_widget(request, slug):
-    petition = _petition_or_404(slug)
+    petition = published_or_404(slug)
     response = render(request, "signatures/counter_widget.html", {
         "petition": petition,
         "count": approved_count(petition),

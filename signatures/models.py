@@ -125,9 +125,10 @@ class SignatureQuerySet(models.QuerySet):
         compare-and-set per source state, and each move is written to the
         trail. Invalid rows are skipped and counted, never half-moved.
         """
+        from . import figures
         from .signals import signatures_moved
 
-        sources, target = Signature.TRANSITIONS[transition]
+        _sources, target = Signature.TRANSITIONS[transition]
         now = timezone.now()
         stamps = {name: (now if value is NOW else value)
                   for name, value in Signature.STAMPS[transition].items()}
@@ -135,15 +136,15 @@ class SignatureQuerySet(models.QuerySet):
         with transaction.atomic():
             ids = list(self.values_list("pk", flat=True))
             rows = (Signature.objects.select_for_update().filter(pk__in=ids)
-                    .values_list("pk", "state", "refused_party_flag"))
-            by_source = {}
-            for pk, state, refused in rows:
-                if state not in sources:
-                    result.skipped["state"] += 1
-                elif transition == "approve" and refused:
-                    result.skipped["refused_party"] += 1
-                else:
-                    by_source.setdefault(state, []).append(pk)
+                    .values_list("pk", "state", "refused_party_flag", "petition_id"))
+            by_source, public_changed = {}, set()
+            for pk, state, refused, petition_id in rows:
+                if refusal := Signature.why_not(transition, state, refused):
+                    result.skipped[refusal] += 1
+                    continue
+                by_source.setdefault(state, []).append(pk)
+                if Signature.State.APPROVED in (state, target):
+                    public_changed.add(petition_id)
             decisions = []
             for source, pks in by_source.items():
                 Signature.objects.filter(pk__in=pks, state=source).update(state=target, **stamps)
@@ -157,6 +158,8 @@ class SignatureQuerySet(models.QuerySet):
             ModerationDecision.objects.bulk_create(decisions, batch_size=1000)
             if result.moved:
                 signatures_moved.send(sender=Signature, ids=result.moved, transition=transition)
+            if public_changed:
+                transaction.on_commit(lambda: figures.forget(public_changed))
         return result
 
     def expire_unconfirmed(self, now=None) -> int:
@@ -363,11 +366,18 @@ class Signature(models.Model):
     def is_public(self):
         return self.state == self.State.APPROVED
 
+    @classmethod
+    def why_not(cls, transition: str, state: str, refused_party: bool) -> str | None:
+        """Why a transition is refused ("state", "refused_party"), or None when allowed."""
+        sources, _target = cls.TRANSITIONS[transition]
+        if state not in sources:
+            return "state"
+        if transition == "approve" and refused_party:
+            return "refused_party"
+        return None
+
     def can(self, transition: str) -> bool:
-        sources, _target = self.TRANSITIONS[transition]
-        if transition == "approve" and self.refused_party_flag:
-            return False
-        return self.state in sources
+        return self.why_not(transition, self.state, self.refused_party_flag) is None
 
     def _move(self, transition, **decision):
         result = Signature.objects.filter(pk=self.pk).move(transition, **decision)

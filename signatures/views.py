@@ -1,17 +1,18 @@
 from django import forms
-from django.core.cache import cache
-from django.db.models import Count, Q
+from django.conf import settings
+from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 
-from petition.models import Petition
+from petition.models import Petition, published_or_404
 from petition.ratelimit import client_ip
 
+from .figures import approved_count, latest_signatories, public_figures
 from .forms import SignatureForm
 from .map import map_legend, render_map
 from .models import Party, Signature, fold
@@ -19,20 +20,6 @@ from .places import departement_choices, departements, regions
 from .titles import Mandate
 
 PAGE_SIZE = 50
-
-
-def approved_count(petition) -> int:
-    """Cached briefly: a launch spike must not count the table on every view."""
-    key = f"approved-count:{petition.pk}"
-    count = cache.get(key)
-    if count is None:
-        count = petition.signatures.approved().count()
-        cache.set(key, count, 30)
-    return count
-
-
-def _petition_or_404(slug):
-    return get_object_or_404(Petition.objects.published(), slug=slug)
 
 
 def home(request):
@@ -48,7 +35,7 @@ def petition_detail(request, slug):
     It carries no form, hence no CSRF token, so that it can be cached and
     served to a launch-day crowd; the form is on its own page.
     """
-    petition = _petition_or_404(slug)
+    petition = published_or_404(slug)
     count = approved_count(petition)
     response = render(request, "petition/detail.html", {
         "petition": petition,
@@ -63,7 +50,7 @@ def petition_detail(request, slug):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign(request, slug):
-    petition = _petition_or_404(slug)
+    petition = published_or_404(slug)
     if request.method == "POST" and petition.is_open():
         form = SignatureForm(request.POST, client_ip=client_ip(request))
         if form.is_valid() and form.is_bot:
@@ -78,16 +65,6 @@ def sign(request, slug):
     else:
         form = SignatureForm()
     return render(request, "petition/sign.html", {"petition": petition, "form": form})
-
-
-def latest_signatories(petition, size=10):
-    key = f"latest-signatories:{petition.pk}"
-    latest = cache.get(key)
-    if latest is None:
-        latest = list(petition.signatures.approved().select_related("party")
-                      .order_by("-approved_at", "-id")[:size])
-        cache.set(key, latest, 30)
-    return latest
 
 
 class SignatoryFilters(forms.Form):
@@ -143,27 +120,8 @@ def after_anchor(rows, anchor, ordering):
                        | Q(**{field: value, f"{second.lstrip('-')}__{beyond}": anchor.pk}))
 
 
-def public_figures(petition) -> dict:
-    """Counts by mandate, party and département, cached briefly (aggregates, not rows)."""
-    key = f"public-figures:{petition.pk}"
-    figures = cache.get(key)
-    if figures is None:
-        approved = petition.signatures.approved()
-        labels = dict(Mandate.choices)
-        figures = {
-            "by_mandate": [(labels.get(m, m), n) for m, n in approved.values_list("mandate")
-                           .annotate(n=Count("id")).order_by("-n")],
-            "by_party": list(approved.values_list("party__name").annotate(n=Count("id"))
-                             .order_by("-n")),
-            "by_departement": dict(approved.exclude(departement="")
-                                   .values_list("departement").annotate(n=Count("id"))),
-        }
-        cache.set(key, figures, 60)
-    return figures
-
-
 def signatories(request, slug):
-    petition = _petition_or_404(slug)
+    petition = published_or_404(slug)
     filters = SignatoryFilters(request.GET or None)
     ordering = ORDERINGS[filters.chosen_sort]
     rows = filters.apply(petition.signatures.approved()).select_related("party").order_by(
@@ -179,7 +137,11 @@ def signatories(request, slug):
         params = request.GET.copy()
         params["after"] = page[PAGE_SIZE - 1].pk
         next_query = params.urlencode()
-    figures = public_figures(petition)
+    raw = public_figures(petition)
+    labels = dict(Mandate.choices)
+    figures = {**raw, "by_mandate": [(labels.get(code, code), n)
+                                     for code, n in raw["by_mandate"].items()],
+               "by_party": list(raw["by_party"].items())}
     names = departements()
     list_url = reverse("signatories", args=[petition.slug])
     departement_rows = [(code, names[code], figures["by_departement"].get(code, 0))
@@ -222,9 +184,6 @@ def withdraw(request, token):
                                                             "petition": signature.petition})
     if request.method == "POST":
         signature.withdraw_and_erase()
-        cache.delete_many([f"approved-count:{signature.petition_id}",
-                           f"latest-signatories:{signature.petition_id}",
-                           f"public-figures:{signature.petition_id}"])
         return render(request, "signatures/withdraw.html", {"problem": "done",
                                                             "petition": signature.petition})
     return render(request, "signatures/withdraw.html", {"signature": signature,
@@ -232,8 +191,6 @@ def withdraw(request, token):
 
 
 def privacy(request):
-    from django.conf import settings
-
     return render(request, "privacy.html", {
         "token_days": settings.CHALLENGE_TOKEN_TTL_DAYS,
         "reminder_days": settings.REMINDER_AFTER_DAYS,

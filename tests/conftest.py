@@ -205,3 +205,24 @@ def broken_broker():
             app.amqp._producer_pool = None
 
     return outage
+
+
+@pytest.fixture
+def confirm_token(petition, parties):
+    """An approved signatory for the public pages, and a pending one's confirmation token."""
+    from django.utils import timezone
+
+    from signatures.models import Signature
+    from verification.models import EmailChallenge
+
+    signature = Signature.objects.create(
+        petition=petition, civility="F", first_name="Hélène", last_name="Le Goff",
+        email="h@mairie.fr", mandate="senator", locality="Quimper", departement="29",
+        party=parties["PS"], consented_at=timezone.now(), comment="Non à la VSA")
+    Signature.objects.filter(pk=signature.pk).move("confirm_email")
+    Signature.objects.filter(pk=signature.pk).move("approve")
+    pending = Signature.objects.create(
+        petition=petition, civility="M", first_name="Yann", last_name="Kerjean",
+        email="y@mairie.fr", mandate="mayor", locality="Brest", departement="29",
+        party=parties["PS"], consented_at=timezone.now())
+    return EmailChallenge.objects.create(signature=pending).claim()

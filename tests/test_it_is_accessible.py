@@ -2,11 +2,7 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.utils import timezone
 from playwright.sync_api import sync_playwright
-
-from signatures.models import Signature
-from verification.models import EmailChallenge
 
 from .test_it_works_in_a_browser import CHROMIUM_ARGS
 
@@ -16,34 +12,16 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
                                                "wcag22aa"]}}
 
 
-@pytest.fixture
-def pages(petition, parties):
-    """An approved signatory, and a challenge whose link can be opened."""
-    signature = Signature.objects.create(
-        petition=petition, civility="F", first_name="Hélène", last_name="Le Goff",
-        email="h@mairie.fr", mandate="senator", locality="Quimper", departement="29",
-        party=parties["PS"], consented_at=timezone.now())
-    Signature.objects.filter(pk=signature.pk).move("confirm_email")
-    Signature.objects.filter(pk=signature.pk).move("approve")
-    pending = Signature.objects.create(
-        petition=petition, civility="M", first_name="Yann", last_name="Kerjean",
-        email="y@mairie.fr", mandate="mayor", locality="Brest", departement="29",
-        party=parties["PS"], consented_at=timezone.now())
-    challenge = EmailChallenge.objects.create(signature=pending)
-    token = challenge.claim()
-    return token
-
-
 @pytest.mark.parametrize("prefix", ["", "/en"])
 @pytest.mark.parametrize("dark", [False, True])
-def test_public_pages_have_no_axe_violation(live_server, pages, prefix, dark):
+def test_public_pages_have_no_axe_violation(live_server, confirm_token, prefix, dark):
     urls = [
         "/p/vsa-jo-2024/",
         "/p/vsa-jo-2024/sign/",
         "/p/vsa-jo-2024/signatories/",
         "/p/vsa-jo-2024/signatories/?mandate=senator&departement=29",
         "/p/vsa-jo-2024/check-inbox/",
-        f"/confirm/{pages}/",
+        f"/confirm/{confirm_token}/",
         "/confirm/forged-token/",
         "/p/vsa-jo-2024/thanks/",
         "/privacy/",

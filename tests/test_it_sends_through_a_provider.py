@@ -5,7 +5,6 @@ backend, which records the API call instead of making it. Everything on our
 side (building the message, options, recording the provider's message id) is real.
 """
 
-from anymail.backends.test import EmailBackend  # noqa: F401  (the documented test backend)
 from django.core import mail
 
 from verification import delivery

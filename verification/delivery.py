@@ -114,9 +114,9 @@ def requeue_due(now=None) -> int:
 
     now = now or timezone.now()
     ids = list(EmailChallenge.objects.due(now).values_list("pk", flat=True)[:5000])
+    # Restart the clock so that a slow worker is not flooded with copies.
+    EmailChallenge.objects.filter(pk__in=ids, state=EmailChallenge.State.QUEUED).update(
+        queued_at=now)
     for pk in ids:
-        # Restart the clock so that a slow worker is not flooded with copies.
-        EmailChallenge.objects.filter(pk=pk, state=EmailChallenge.State.QUEUED).update(
-            queued_at=now)
         send_challenge.delay(pk)
     return len(ids)

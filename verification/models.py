@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from signatures.models import Signature
+from signatures.models import Signature, normalise_email
 
 
 def hash_token(token: str) -> str:
@@ -28,13 +28,18 @@ class EmailChallengeQuerySet(models.QuerySet):
         """Rows that should be on their way but may have been lost."""
         now = now or timezone.now()
         stale = now - timedelta(seconds=settings.CHALLENGE_REQUEUE_AFTER_SECONDS)
-        return self.filter(
+        return self.filter(claimable(now)).filter(
             Q(state=EmailChallenge.State.QUEUED, queued_at__lte=stale)
             | Q(state=EmailChallenge.State.DEFERRED, next_attempt_at__lte=now)
+            | Q(state=EmailChallenge.State.SENDING))
+
+
+def claimable(now) -> Q:
+    """Rows a worker may take: waiting ones, and those whose worker died mid-send."""
+    stuck = now - timedelta(seconds=settings.CHALLENGE_STUCK_SENDING_SECONDS)
+    return (Q(state__in=[EmailChallenge.State.QUEUED, EmailChallenge.State.DEFERRED])
             # A worker that died between claiming and recording: at least once.
-            | Q(state=EmailChallenge.State.SENDING, claimed_at__lte=now - timedelta(
-                seconds=settings.CHALLENGE_STUCK_SENDING_SECONDS))
-        )
+            | Q(state=EmailChallenge.State.SENDING, claimed_at__lte=stuck))
 
 
 class EmailChallenge(models.Model):
@@ -98,17 +103,19 @@ class EmailChallenge(models.Model):
         """
         now = timezone.now()
         token = secrets.token_urlsafe(32) if self.carries_link else None
-        claimable = Q(state=self.State.QUEUED) | Q(state=self.State.DEFERRED) | Q(
-            state=self.State.SENDING,
-            claimed_at__lte=now - timedelta(seconds=settings.CHALLENGE_STUCK_SENDING_SECONDS))
-        claimed = EmailChallenge.objects.filter(claimable, pk=self.pk).update(
-            state=self.State.SENDING, claimed_at=now, attempts=F("attempts") + 1,
-            token_hash=hash_token(token) if token else None,
-            expires_at=now + timedelta(days=settings.CHALLENGE_TOKEN_TTL_DAYS) if token else None,
-        )
+        fields = {
+            "state": self.State.SENDING, "claimed_at": now,
+            "token_hash": hash_token(token) if token else None,
+            "expires_at": (now + timedelta(days=settings.CHALLENGE_TOKEN_TTL_DAYS)
+                           if token else None),
+        }
+        claimed = EmailChallenge.objects.filter(claimable(now), pk=self.pk).update(
+            attempts=F("attempts") + 1, **fields)
         if not claimed:
             return None
-        self.refresh_from_db()
+        # No re-read on the hot path: `attempts` is read back only if sending fails.
+        for name, value in fields.items():
+            setattr(self, name, value)
         return token or ""
 
     def mark_sent(self, message_id: str):
@@ -117,6 +124,7 @@ class EmailChallenge(models.Model):
 
     def mark_deferred(self, error: str) -> int | None:
         """Back off exponentially with jitter; None once attempts are spent."""
+        self.refresh_from_db(fields=["attempts"])
         if self.attempts >= settings.CHALLENGE_MAX_ATTEMPTS:
             self.mark_failed(error)
             return None
@@ -178,14 +186,12 @@ class EmailChallenge(models.Model):
         with transaction.atomic():
             used = EmailChallenge.objects.filter(pk=self.pk, used_at__isnull=True).update(
                 used_at=timezone.now())
-            if not used or self.problem():
+            # The state machine locks the row and checks it is still pending.
+            moved = used and not self.problem() and Signature.objects.filter(
+                pk=self.signature_id).move("confirm_email").moved
+            if not moved:
                 transaction.set_rollback(True)
                 return False
-            signature = Signature.objects.select_for_update().get(pk=self.signature_id)
-            if signature.state != Signature.State.PENDING_EMAIL:
-                transaction.set_rollback(True)
-                return False
-            signature.confirm_email()
         return True
 
     @property
@@ -226,8 +232,6 @@ def queue_emails(signature_ids, kind: str) -> list[EmailChallenge]:
 
 def request_new_email(petition, address: str, language: str) -> EmailChallenge | None:
     """The signer asks for the email again. Silent when nobody signed with it."""
-    from signatures.models import normalise_email
-
     signature = Signature.objects.live().filter(
         petition=petition, email_normalised=normalise_email(address)).first()
     if signature is None or not may_email_again(signature):

@@ -1,10 +1,10 @@
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from petition.models import Petition
+from petition.models import Petition, published_or_404
 from petition.ratelimit import allow, client_ip
 
 from .forms import ResendForm
@@ -17,7 +17,7 @@ def _mask(address: str) -> str:
 
 
 def check_inbox(request, slug):
-    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    petition = published_or_404(slug)
     signature_id = request.session.get("submitted_signature")
     latest = None
     if signature_id:
@@ -33,7 +33,7 @@ def check_inbox(request, slug):
 
 @require_POST
 def resend(request, slug):
-    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    petition = published_or_404(slug)
     form = ResendForm(request.POST)
     if form.is_valid() and not allow("resend-ip", client_ip(request)):
         form.add_error(None, _("Too many requests from here recently. "
@@ -75,5 +75,5 @@ def confirm(request, token):
 
 
 def thanks(request, slug):
-    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    petition = published_or_404(slug)
     return render(request, "verification/thanks.html", {"petition": petition})
