@@ -58,7 +58,12 @@ clean:
 	rm -rf $(VENV) var staticfiles
 
 # Benchmarks (not tests): real PostgreSQL, Redis, two `celery worker` processes, an SMTP sink.
+# bench/web.py: the site under wrk at 600,000 and 1,000 signatures, the CSV export and the
+# confirmation emails; its table goes to bench/results/latest.md (docs/performance.md).
 bench: test-deps
-	cd bench && ../$(BIN)/python outbox_throughput.py 10000 300
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (Debian's package; .ci/run installs it)"; exit 1; }
+	$(BIN)/python bench/web.py
+	cd bench && DJANGO_SETTINGS_MODULE=petition.settings ../$(BIN)/python locality_search.py 2000
 	cd bench && ../$(BIN)/python outbox_soak.py 1000
 	cd bench && ../$(BIN)/python outbox_soak.py 1000 --crash
+	cd bench && ../$(BIN)/python rne_import.py

@@ -111,10 +111,10 @@ def _stop_all():
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
-def start_worker(name, concurrency=1):
+def start_worker(name, concurrency=1, pool="prefork"):
     """A `celery worker` process; killed at exit, whatever happens to the bench."""
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/celery"), "-A", "petition", "worker", "-P", "prefork",
+        [str(ROOT / ".venv/bin/celery"), "-A", "petition", "worker", "-P", pool,
          "-c", str(concurrency), "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
          "--without-heartbeat", "-l", "WARNING"],
         cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -1,7 +1,17 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class PetitionConfig(AppConfig):
+    default = True
     name = "petition"
     verbose_name = _("Petitions")
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on our staff site (petition/admin_site.py)."""
+
+    default = False
+
+    default_site = "petition.admin_site.StaffSite"

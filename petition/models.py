@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +47,13 @@ class Petition(models.Model):
 
     def __str__(self):
         return self.title_fr
+
+    def save(self, *args, **kwargs):
+        from . import pagecache
+
+        super().save(*args, **kwargs)
+        # Cached public pages show this petition's text and dates.
+        transaction.on_commit(pagecache.bump)
 
     def get_absolute_url(self):
         return reverse("petition_detail", args=[self.slug])

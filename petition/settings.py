@@ -33,13 +33,15 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "petition.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "anymail",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "petition",
     "signatures",
     "verification",
@@ -48,15 +50,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Public pages from the shared cache, before the per-visitor middleware (petition/pagecache.py).
+    "petition.pagecache.middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "petition.middleware.permissions_policy",
+    "petition.middleware.personal_pages_not_stored",
 ]
 
 ROOT_URLCONF = "petition.urls"
@@ -98,8 +104,14 @@ if REDIS_URL:
             "KEY_PREFIX": "pe",
         }
     }
-else:
+elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    # A local-memory cache is per process: with two web instances the rate
+    # limits, the figures and the page cache would each be wrong. Refuse it.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("REDIS_URL is required when DEBUG is off (cache and broker).")
 
 # Signed-cookie sessions: the public side keeps almost nothing in them
 # (the id of the outbox row behind "check your inbox"), and they cost no
@@ -124,6 +136,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1100
 # The admin lives at a path of the campaign's choosing.
 ADMIN_PATH = env.str("ADMIN_PATH", default="admin").strip("/")
+# Staff log in with a TOTP code as well as their password, except in the local default.
+ADMIN_OTP_REQUIRED = env.bool("ADMIN_OTP_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="petition-elus")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Confirmation tokens travel in URLs: never leak them to another origin.
 SECURE_REFERRER_POLICY = "same-origin"
@@ -221,16 +236,33 @@ def _mailer(name):
     return {"BACKEND": f"anymail.backends.{name}.EmailBackend"}
 
 
+if MAILER == "file" and not DEBUG:
+    # Files written inside one container are lost with it and unseen by the others.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("MAILER=file is for local work only; use smtp or a provider.")
 MAILERS = {"default": _mailer(MAILER)}
 
 # --- Celery ---------------------------------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection after every task
+# unless told to reuse it: a new connection per email cost more than the email.
+# Reused for this many tasks (about twice as many, in fact) before a fresh one.
+CELERY_DB_REUSE_MAX = 500
 CELERY_TASK_IGNORE_RESULT = True
+# Emails to signers have their own queue, so that a backlog of housekeeping
+# never delays a confirmation, and workers can be added per queue. A worker
+# started without -Q consumes both.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = {"email": {}, "default": {}}
+CELERY_TASK_ROUTES = {"verification.tasks.send_challenge": {"queue": "email"}}
 # Publishing happens inside a web request: fail fast when Redis is down. The
 # outbox row is already committed and the beat sweeper will queue it again.
 CELERY_TASK_PUBLISH_RETRY = False
@@ -254,17 +286,45 @@ CELERY_BEAT_SCHEDULE = {
         "task": "verification.tasks.send_reminders",
         "schedule": 3600.0,
     },
+    "recheck-unchecked-email-domains": {
+        "task": "verification.tasks.recheck_unchecked_email_domains",
+        "schedule": 1800.0,
+    },
     "purge-personal-data": {
         "task": "signatures.tasks.purge_personal_data",
         "schedule": 3600.0,
+    },
+    "report-floods": {
+        "task": "verification.tasks.report_floods",
+        "schedule": 600.0,
     },
     "expire-unconfirmed-signatures": {
         "task": "signatures.tasks.expire_unconfirmed_signatures",
         "schedule": 3600.0,
     },
+    # The public figures are adjusted on each moderation; a nightly recount
+    # mends any drift (signatures/figures.py).
+    "repair-public-figures": {
+        "task": "signatures.tasks.repair_public_figures",
+        "schedule": crontab(hour=4, minute=10),
+    },
+    # Signatures whose check at signing was lost (broker down) or that predate
+    # the latest register import; idempotent, so an overlap only costs time.
+    "queue-register-checks": {
+        "task": "verification.tasks.queue_register_checks",
+        "schedule": 1800.0,
+        "kwargs": {"limit": 20000},
+    },
 }
 
 # --- Abuse -------------------------------------------------------------------
+# The flood report flags a domain or an IP hash that, within one hour, sends at
+# least this many signatures and FLOOD_FACTOR times its usual hourly number
+# over the past FLOOD_BASELINE_DAYS days.
+FLOOD_DOMAIN_MIN_PER_HOUR = env.int("FLOOD_DOMAIN_MIN_PER_HOUR", default=20)
+FLOOD_IP_MIN_PER_HOUR = env.int("FLOOD_IP_MIN_PER_HOUR", default=10)
+FLOOD_FACTOR = env.float("FLOOD_FACTOR", default=5.0)
+FLOOD_BASELINE_DAYS = env.int("FLOOD_BASELINE_DAYS", default=7)
 # How many proxies we run in front of the site (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # scope -> (hits, seconds). A limit of 0 turns a scope off.
@@ -274,6 +334,10 @@ RATE_LIMITS = {
     "sign-domain": (env.int("RATE_SIGN_PER_DOMAIN", default=300), 3600),
     "resend-ip": (env.int("RATE_RESEND_PER_IP", default=30), 3600),
     "confirm-ip": (env.int("RATE_CONFIRM_PER_IP", default=60), 3600),
+    # Per minute: the locality autocomplete asks once per pause in typing.
+    "places-ip": (env.int("RATE_PLACES_PER_IP", default=120), 60),
+    "admin-login-ip": (env.int("RATE_ADMIN_LOGIN_PER_IP", default=20), 900),
+    "admin-login-user": (env.int("RATE_ADMIN_LOGIN_PER_USER", default=10), 900),
 }
 
 # --- Petition rules ---------------------------------------------------------
@@ -295,6 +359,8 @@ RESEND_MAX_EMAILS = env.int("RESEND_MAX_EMAILS", default=5)
 REMINDER_AFTER_DAYS = env.int("REMINDER_AFTER_DAYS", default=3)
 # Personal data of expired and withdrawn signatures is deleted after this many days.
 PURGE_AFTER_DAYS = env.int("PURGE_AFTER_DAYS", default=30)
+# The keyed hash of a signer's IP (never the IP) is cleared after this delay.
+IP_HASH_KEEP_DAYS = env.int("IP_HASH_KEEP_DAYS", default=30)
 # Rejected signatures are anonymised after this many days.
 REJECTED_ANONYMISE_DAYS = env.int("REJECTED_ANONYMISE_DAYS", default=90)
 # Signers' addresses are deleted this many months after a petition closes.
@@ -302,10 +368,23 @@ EMAIL_DELETE_MONTHS_AFTER_CLOSE = env.int("EMAIL_DELETE_MONTHS_AFTER_CLOSE", def
 # A signature never confirmed expires after this many days.
 UNCONFIRMED_EXPIRE_DAYS = env.int("UNCONFIRMED_EXPIRE_DAYS", default=14)
 
+# --- Email domains ------------------------------------------------------------
+# Resolvers asked whether a signer's domain receives mail: IP addresses, each
+# optionally with a port ("9.9.9.9", "127.0.0.1:5353", "[::1]:5353"). Empty:
+# the system's resolver. An unreachable resolver never blocks a signer: the
+# address is marked "unchecked" after 2 seconds and checked again by beat.
+DNS_NAMESERVERS = env.list("DNS_NAMESERVERS", default=[])
+
+# One JSON object per line on stdout outside the local default, for the
+# container's log collector; plain text on the developer's terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "petition.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
+                             **({} if DEBUG else {"formatter": "json"})}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Celery workers log through the same configuration instead of their own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

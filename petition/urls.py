@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("", signatures.home, name="home"),
     path("p/<slug:slug>/", signatures.petition_detail, name="petition_detail"),
     path("p/<slug:slug>/sign/", signatures.sign, name="sign"),
+    path("places/search", signatures.place_search, name="place_search"),
     path("p/<slug:slug>/signatories/", signatures.signatories, name="signatories"),
     path("p/<slug:slug>/signataires.csv", exports.signatories_csv, name="signatories_csv"),
     path("p/<slug:slug>/signataires.json", exports.signatories_json, name="signatories_json"),

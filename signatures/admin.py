@@ -1,3 +1,5 @@
+from datetime import UTC, datetime, timedelta
+
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.shortcuts import render
@@ -7,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .forms import RejectForm
-from .models import ModerationDecision, Party, RejectionReason, Signature
+from .models import ModerationDecision, Party, RegisterMatch, RejectionReason, Signature
 from .places import departement_choices
 
 
@@ -90,10 +92,60 @@ class DomainKindFilter(admin.SimpleListFilter):
     parameter_name = "domain_kind"
 
     def lookups(self, request, model_admin):
-        return [("official", _("official")), ("webmail", _("webmail")), ("other", _("other"))]
+        return Signature.DomainKind.choices
 
     def queryset(self, request, queryset):
         return queryset.filter(email_domain_kind=self.value()) if self.value() else queryset
+
+
+class ExactValueFilter(admin.SimpleListFilter):
+    """Reached by a link from the flood report: shows the value asked for, and "All"."""
+
+    field = ""
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        return [(value, value)] if value else []
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+class EmailDomainFilter(ExactValueFilter):
+    title = _("email domain")
+    parameter_name = field = "email_domain"
+
+
+class IpHashFilter(ExactValueFilter):
+    title = _("IP hash")
+    parameter_name = field = "ip_hash"
+
+
+class SignedHourFilter(ExactValueFilter):
+    title = _("signed in the hour (UTC)")
+    parameter_name = "signed_hour"
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            start = datetime.strptime(self.value(), "%Y-%m-%dT%H").replace(tzinfo=UTC)
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(created_at__gte=start, created_at__lt=start + timedelta(hours=1))
+
+
+class RegisterMatchFilter(admin.SimpleListFilter):
+    title = _("register (RNE)")
+    parameter_name = "register"
+
+    def lookups(self, request, model_admin):
+        return [*RegisterMatch.choices, ("unchecked", _("not checked"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unchecked":
+            return queryset.filter(register_match="")
+        return queryset.filter(register_match=self.value()) if self.value() else queryset
 
 
 DISPLAY_FIELDS = ["civility", "first_name", "last_name", "mandate", "mandate_other", "locality",
@@ -103,22 +155,30 @@ DISPLAY_FIELDS = ["civility", "first_name", "last_name", "mandate", "mandate_oth
 @admin.register(Signature)
 class SignatureAdmin(admin.ModelAdmin):
     list_display = ["full_name", "title_and_locality", "party_flagged", "email_and_kind",
-                    "email_confirmed_at", "delivery", "state"]
+                    "domain_check", "register_verdict", "email_confirmed_at", "delivery",
+                    "state"]
     list_filter = [StateFilter, "mandate", "party", "refused_party_flag", DepartementFilter,
-                   DomainKindFilter]
+                   DomainKindFilter, "email_domain_check", RegisterMatchFilter,
+                   EmailDomainFilter, IpHashFilter, SignedHourFilter]
     search_fields = ["last_name", "first_name", "name_key", "email_normalised", "locality"]
     list_select_related = ["party"]
     ordering = ["email_confirmed_at", "id"]
     list_per_page = 100
     actions = ["approve", "reject", "return_to_review"]
-    readonly_fields = ["petition", "state", "email", "email_domain_kind", "email_delivery",
+    readonly_fields = ["petition", "state", "email", "email_domain_kind", "domain_check",
+                       "email_delivery",
                        "refused_party_flag", "consented_at", "language", "created_at",
                        "email_confirmed_at", "approved_at", "decided_at", "withdrawn_at",
-                       "duplicates"]
+                       "duplicates", "register_match", "register_match_note",
+                       "register_checked_at", "locality_code", "circonscription"]
     fieldsets = [
         (None, {"fields": ["petition", "state", "refused_party_flag", "duplicates"]}),
-        (_("Public display"), {"fields": DISPLAY_FIELDS}),
-        (_("Email"), {"fields": ["email", "email_domain_kind", "email_delivery"]}),
+        # The codes come from the reference data at signing: shown, never typed.
+        (_("Public display"), {"fields": [*DISPLAY_FIELDS, "locality_code", "circonscription"]}),
+        (_("Email"), {"fields": ["email", "email_domain_kind", "domain_check",
+                                 "email_delivery"]}),
+        (_("Register of elected officials (RNE)"), {
+            "fields": ["register_match", "register_match_note", "register_checked_at"]}),
         (_("Dates"), {"fields": ["consented_at", "language", "created_at", "email_confirmed_at",
                                  "approved_at", "decided_at", "withdrawn_at"]}),
     ]
@@ -139,8 +199,27 @@ class SignatureAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("email"), ordering="email_normalised")
     def email_and_kind(self, obj):
-        kind = obj.email_domain_kind or "?"
+        kind = obj.get_email_domain_kind_display() or "?"
+        if obj.email_domain_kind == Signature.DomainKind.WEBMAIL:
+            # Allowed (small communes' mayors use webmail), but worth a look.
+            return format_html("{} <strong>[{}]</strong>", obj.email, kind)
         return format_html("{} <small>[{}]</small>", obj.email, kind)
+
+    @admin.display(description=_("email domain check"), ordering="email_domain_check")
+    def domain_check(self, obj):
+        if obj.email_domain_check == Signature.DomainCheck.CANNOT_RECEIVE:
+            return format_html('<strong class="refused">⚠ {}</strong>',
+                               obj.get_email_domain_check_display())
+        return obj.get_email_domain_check_display() or "–"
+
+    @admin.display(description=_("register (RNE)"), ordering="register_match")
+    def register_verdict(self, obj):
+        if not obj.register_match:
+            return "–"
+        mark = {"exact": "✓", "probable": "≈", "none": "✗"}[obj.register_match]
+        why = obj.register_match_note.split(". ", 1)[0] if obj.register_match == "probable" else ""
+        return format_html('{} {}<br><small>{}</small>', mark, obj.get_register_match_display(),
+                           why)
 
     @admin.display(description=_("email delivery"))
     def delivery(self, obj):
@@ -160,6 +239,27 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def has_moderate_permission(self, request):
         return request.user.has_perm("signatures.moderate_signature")
+
+    # Only moderators see signers' addresses, or can search by them: other
+    # staff (say, whoever edits the petition's text) get the rest.
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        if self.has_moderate_permission(request):
+            return shown
+        return [column for column in shown if column != "email_and_kind"]
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        if self.has_moderate_permission(request):
+            return fields
+        return [field for field in fields if "email" not in field]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_moderate_permission(request):
+            return fieldsets
+        return [(name, {**options, "fields": [f for f in options["fields"] if f != "email"]})
+                for name, options in fieldsets]
 
     def has_add_permission(self, request):
         return False  # signatures come from the form and the signer's mailbox
@@ -226,15 +326,23 @@ class SignatureAdmin(admin.ModelAdmin):
                 return None
         else:
             form = RejectForm()
+        # "Select all N" (select_across) reaches here with the changelist's
+        # filters in the URL: the page keeps both, so one action can reject a
+        # whole flood without posting thousands of ids.
         return render(request, "admin/signatures/signature/reject.html", {
             **self.admin_site.each_context(request),
             "title": _("Reject signatures"),
             "opts": self.model._meta,
             "form": form,
-            "signatures": queryset.select_related("party"),
+            "count": queryset.count(),
+            "signatures": queryset.select_related("party")[:SHOWN_BEFORE_REJECT],
+            "selected_ids": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across") == "1",
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         })
 
+
+SHOWN_BEFORE_REJECT = 50
 
 ACTION_LABELS = {
     "approve": _("approved"),

@@ -23,8 +23,10 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
 from petition.models import published_or_404
+from petition.pagecache import public_page
 
 from .figures import approved_count, public_figures
+from .models import Signature
 from .titles import Mandate
 
 LICENCE_NAME = "Licence Ouverte / Open Licence 2.0 (Etalab)"
@@ -39,9 +41,10 @@ FIELDS = (
 # What is read from the database to build them: nothing else is even fetched.
 _COLUMNS = (
     "first_name", "last_name", "civility", "mandate", "mandate_other", "locality",
-    "departement", "party_detail", "approved_at", "party__name", "party__requires_detail",
+    "departement", "circonscription", "party_detail", "approved_at", "party__name",
+    "party__requires_detail",
 )
-CHUNK_SIZE = 2000  # rows per fetch from the server-side cursor
+CHUNK_SIZE = 5000  # rows per fetch from the server-side cursor
 FLUSH_AT = 64 * 1024  # characters per block handed to the server
 
 # A spreadsheet reads a cell starting with one of these as a formula.
@@ -49,6 +52,8 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 LIST_MAX_AGE = 300
 COUNT_MAX_AGE = 60
+# A cache in front may serve a stale copy this long while it fetches a fresh one.
+STALE_SECONDS = 300
 
 # The widget is meant for other sites' iframes: the site's policy, except that
 # anyone may frame it.
@@ -58,29 +63,84 @@ WIDGET_CSP = {
 }
 
 
-def _approved_rows(petition):
-    return (petition.signatures.approved().select_related("party").only(*_COLUMNS)
-            .order_by("approved_at", "id"))
+class _Row:
+    """A signature's public columns as plain values, so that the model's own
+    properties (title, party_label, departement_name) run without building
+    600,000 model instances: the export says what the pages say."""
+
+    title = Signature.title
+    departement_name = Signature.departement_name
+    party_label = Signature.party_label
+
+    def __init__(self, values):
+        self.party = _Party()
+        for name, value in zip(_COLUMNS, values, strict=True):
+            if name.startswith("party__"):
+                setattr(self.party, name.removeprefix("party__"), value)
+            else:
+                setattr(self, name, value)
+
+    def __getattr__(self, name):
+        raise AttributeError(f"{name} is not read by the export: add it to _COLUMNS")
+
+
+class _Party:
+    pass
+
+
+# The title and the place depend on a few columns that many signatories share
+# (a commune, a mandate, a civility), the party label on the party columns:
+# each is worked out once per combination.
+_PLACE_FROM = tuple(name for name in _COLUMNS if name not in (
+    "first_name", "last_name", "approved_at", "party_detail") and not name.startswith("party__"))
+_PARTY_FROM = tuple(name for name in _COLUMNS
+                    if name == "party_detail" or name.startswith("party__"))
+_MEMO_SIZE = 20_000  # bounded: the export's memory must not grow with the table
+
+
+def _public_rows(petition, language):
+    """One tuple per approved signature, in FIELDS order and in order of approval.
+
+    Rows come from a server-side cursor in chunks, as plain tuples; titles and
+    labels are memoised per combination of the columns they depend on.
+    """
+    from django.db.models.sql.constants import MULTI
+
+    query = (petition.signatures.approved().order_by("approved_at", "id")
+             .values_list(*_COLUMNS).query)
+    compiler = query.get_compiler(using=petition.signatures.db)
+    first, last, approved = (_COLUMNS.index(name)
+                             for name in ("first_name", "last_name", "approved_at"))
+    place_at = [_COLUMNS.index(name) for name in _PLACE_FROM]
+    party_at = [_COLUMNS.index(name) for name in _PARTY_FROM]
+    mandate_at, locality_at, departement_at = (
+        _COLUMNS.index(name) for name in ("mandate", "locality", "departement"))
+    places, parties = {}, {}
+    with translation.override(language):
+        mandate_labels = {code: str(label) for code, label in Mandate.choices}
+        for chunk in compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=CHUNK_SIZE):
+            for values in chunk:
+                place_key = tuple([values[i] for i in place_at])
+                place = places.get(place_key)
+                if place is None:
+                    if len(places) >= _MEMO_SIZE:
+                        places.clear()
+                    row, mandate = _Row(values), values[mandate_at]
+                    place = places[place_key] = (
+                        row.title, mandate, mandate_labels.get(mandate, mandate),
+                        values[locality_at], values[departement_at], row.departement_name)
+                party_key = tuple([values[i] for i in party_at])
+                party = parties.get(party_key)
+                if party is None:
+                    party = parties[party_key] = _Row(values).party_label
+                yield (values[first], values[last], *place, party,
+                       values[approved].isoformat(timespec="seconds"))
 
 
 def _records(petition, language):
     """One dict of public fields per approved signature, in order of approval."""
-    with translation.override(language):
-        mandate_labels = {code: str(label) for code, label in Mandate.choices}
-        for signature in _approved_rows(petition).iterator(chunk_size=CHUNK_SIZE):
-            mandate = signature.mandate
-            yield {
-                "first_name": signature.first_name,
-                "last_name": signature.last_name,
-                "title": signature.title,
-                "mandate": mandate,
-                "mandate_label": mandate_labels.get(mandate, mandate),
-                "locality": signature.locality,
-                "departement": signature.departement,
-                "departement_name": signature.departement_name,
-                "party": signature.party_label,
-                "approved_at": signature.approved_at.isoformat(timespec="seconds"),
-            }
+    for row in _public_rows(petition, language):
+        yield dict(zip(FIELDS, row, strict=True))
 
 
 def neutralise(value: str) -> str:
@@ -110,11 +170,11 @@ def _blocks(pieces):
         yield "".join(block)
 
 
-def _csv_lines(records, delimiter, bom):
+def _csv_lines(rows, delimiter, bom):
     writer = csv.writer(_Echo(), delimiter=delimiter)
     yield ("\ufeff" if bom else "") + writer.writerow(FIELDS)
-    for record in records:
-        yield writer.writerow([neutralise(record[name]) for name in FIELDS])
+    for row in rows:
+        yield writer.writerow([neutralise(value) for value in row])
 
 
 def _json_pieces(petition, records):
@@ -141,7 +201,8 @@ def _stream(request, pieces, content_type):
     body = _blocks(pieces()) if request.method != "HEAD" else iter(())
     response = StreamingHttpResponse(body, content_type=content_type)
     response["Link"] = LICENCE_LINK
-    patch_cache_control(response, public=True, max_age=LIST_MAX_AGE)
+    patch_cache_control(response, public=True, max_age=LIST_MAX_AGE,
+                        stale_while_revalidate=STALE_SECONDS)
     return response
 
 
@@ -152,7 +213,7 @@ def signatories_csv(request, slug):
     language = translation.get_language()
     response = _stream(
         request,
-        lambda: _csv_lines(_records(petition, language), ";" if excel else ",", bom=excel),
+        lambda: _csv_lines(_public_rows(petition, language), ";" if excel else ",", bom=excel),
         "text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = content_disposition_header(
@@ -172,6 +233,7 @@ def signatories_json(request, slug):
 
 
 @require_safe
+@public_page
 def count_json(request, slug):
     petition = published_or_404(slug)
     figures = public_figures(petition)
@@ -179,18 +241,21 @@ def count_json(request, slug):
               "by_mandate": figures["by_mandate"], "by_party": figures["by_party"]}
     response = JsonResponse(counts, json_dumps_params={"ensure_ascii": False})
     response["Access-Control-Allow-Origin"] = "*"
-    patch_cache_control(response, public=True, max_age=COUNT_MAX_AGE)
+    patch_cache_control(response, public=True, max_age=COUNT_MAX_AGE,
+                        stale_while_revalidate=STALE_SECONDS)
     return response
 
 
 @require_safe
 @xframe_options_exempt
 @csp_override(WIDGET_CSP)
+@public_page
 def counter_widget(request, slug):
     petition = published_or_404(slug)
     response = render(request, "signatures/counter_widget.html", {
         "petition": petition,
         "count": approved_count(petition),
     })
-    patch_cache_control(response, public=True, max_age=COUNT_MAX_AGE)
+    patch_cache_control(response, public=True, max_age=COUNT_MAX_AGE,
+                        stale_while_revalidate=STALE_SECONDS)
     return response

@@ -1,62 +1,176 @@
-"""What the public pages count, cached per petition.
+"""What the public pages count, kept as aggregates: a reader never counts the table.
 
-A launch-day crowd must not aggregate the table on every view, so every
-figure is cached; `forget` drops them all when a signature enters or leaves
-the public list (see SignatureQuerySet.move and erase_personal_data).
+A launch-day crowd reloads the count. The UK Parliament's petitions site fell
+over in 2019 because every signature updated one hot counter row while crowds
+polled the count. Here nothing is updated when someone signs (a signature is
+public only once a moderator approves it), and nothing is counted when
+someone reads:
+
+- The aggregates of a petition (approved count, counts by mandate, party and
+  département) live in the shared cache, without expiry.
+- A moderation decision adjusts them once its transaction commits (`record_moves`,
+  called by SignatureQuerySet.move), from the moved rows alone, under a lock.
+  So a decision shows at once, whatever the size of the table.
+- Beat recounts them nightly (`repair`), which mends any drift (a lost lock, an
+  edit made in SQL).
+- If the cache has lost them (Redis restarted), the first reader recounts while
+  the others wait for its result, instead of all counting at once.
+
+The latest signatories are an index scan of ten rows, so they are only cached
+briefly. Every change bumps the public pages' version (petition.pagecache), so
+cached pages show it at once too.
 """
 
+import time
 from collections import Counter
 
 from django.core.cache import cache
 from django.db.models import Count
 
-SECONDS = 60
+from petition import pagecache
+
+LATEST_SECONDS = 60
+LOCK_SECONDS = 30
+WAIT_SECONDS = 5
 
 
 def _key(name, petition_id):
     return f"{name}:{petition_id}"
 
 
-def _cached(name, petition, compute):
-    key = _key(name, petition.pk)
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, SECONDS)
-    return value
+def count_public(petition_id) -> dict:
+    """Recount a petition's approved signatures in one grouped query."""
+    from .models import Signature
+
+    by_mandate, by_party, by_departement = Counter(), Counter(), Counter()
+    rows = (Signature.objects.approved().filter(petition_id=petition_id)
+            .values_list("mandate", "departement", "party__name")
+            .annotate(n=Count("id")).order_by())
+    for mandate, departement, party, n in rows:
+        by_mandate[mandate] += n
+        by_party[party] += n
+        if departement:
+            by_departement[departement] += n
+    return {"by_mandate": dict(by_mandate), "by_party": dict(by_party),
+            "by_departement": dict(by_departement)}
 
 
-def approved_count(petition) -> int:
-    return _cached("approved-count", petition, lambda: petition.signatures.approved().count())
+def _sorted(aggregates) -> dict:
+    """The shape the pages use: biggest first, zeros dropped."""
+    def ranked(counts):
+        return dict(sorted(((k, n) for k, n in counts.items() if n > 0),
+                           key=lambda item: (-item[1], item[0])))
+    return {
+        "by_mandate": ranked(aggregates["by_mandate"]),
+        "by_party": ranked(aggregates["by_party"]),
+        "by_departement": {k: n for k, n in aggregates["by_departement"].items() if n > 0},
+    }
 
 
-def latest_signatories(petition, size=10):
-    return _cached("latest-signatories", petition, lambda: list(
-        petition.signatures.approved().select_related("party")
-        .order_by("-approved_at", "-id")[:size]))
+class _Lock:
+    """A lock on the shared cache (atomic add), so two processes never interleave."""
+
+    def __init__(self, petition_id, wait=WAIT_SECONDS):
+        self.key = _key("figures-lock", petition_id)
+        self.wait = wait
+        self.held = False
+
+    def __enter__(self):
+        deadline = time.monotonic() + self.wait
+        while not (held := cache.add(self.key, 1, LOCK_SECONDS)):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        self.held = held
+        return self
+
+    def __exit__(self, *exc):
+        if self.held:
+            cache.delete(self.key)
 
 
 def public_figures(petition) -> dict:
     """Approved signatures by mandate code, party name and département code."""
-    def compute():
-        approved = petition.signatures.approved()
-        # One grouped query gives both mandates and départements (at most a few
-        # thousand pairs); parties need their own.
-        by_mandate, by_departement = Counter(), Counter()
-        for mandate, departement, n in (approved.values_list("mandate", "departement")
-                                        .annotate(n=Count("id")).order_by()):
-            by_mandate[mandate] += n
-            if departement:
-                by_departement[departement] += n
-        return {
-            "by_mandate": dict(sorted(by_mandate.items(), key=lambda item: (-item[1], item[0]))),
-            "by_party": dict(approved.values_list("party__name").annotate(n=Count("id"))
-                             .order_by("-n", "party__name")),
-            "by_departement": dict(by_departement),
-        }
-    return _cached("public-figures", petition, compute)
+    key = _key("public-figures", petition.pk)
+    figures = cache.get(key)
+    if figures is not None:
+        return figures
+    # Lost from the cache: one reader recounts, the others find its result.
+    with _Lock(petition.pk) as lock:
+        figures = cache.get(key)
+        if figures is None:
+            figures = _sorted(count_public(petition.pk))
+            if lock.held:
+                cache.set(key, figures, None)
+    return figures
+
+
+def approved_count(petition) -> int:
+    return sum(public_figures(petition)["by_mandate"].values())
+
+
+def latest_signatories(petition, size=10):
+    key = _key("latest-signatories", petition.pk)
+    latest = cache.get(key)
+    if latest is None:
+        latest = list(petition.signatures.approved().select_related("party")
+                      .order_by("-approved_at", "-id")[:size])
+        cache.set(key, latest, LATEST_SECONDS)
+    return latest
+
+
+def record_moves(moves):
+    """Adjust the aggregates for signatures that entered (+1) or left (-1) the public list.
+
+    `moves` maps a signature id to +1 or -1. Called once the transaction has
+    committed; reads only the moved rows.
+    """
+    from .models import Signature
+
+    rows = (Signature.objects.filter(pk__in=list(moves))
+            .values_list("pk", "petition_id", "mandate", "departement", "party__name"))
+    by_petition = {}
+    for pk, petition_id, mandate, departement, party in rows:
+        by_petition.setdefault(petition_id, []).append(
+            (moves[pk], mandate, departement, party))
+    for petition_id, changes in by_petition.items():
+        key = _key("public-figures", petition_id)
+        with _Lock(petition_id) as lock:
+            figures = cache.get(key)
+            if figures is not None and lock.held:
+                for name in ("by_mandate", "by_party", "by_departement"):
+                    figures[name] = Counter(figures[name])
+                for sign, mandate, departement, party in changes:
+                    figures["by_mandate"][mandate] += sign
+                    figures["by_party"][party] += sign
+                    if departement:
+                        figures["by_departement"][departement] += sign
+                cache.set(key, _sorted(figures), None)
+            else:
+                # Unknown or unsafe to adjust: the next reader recounts.
+                cache.delete(key)
+        cache.delete(_key("latest-signatories", petition_id))
+    pagecache.bump()
+
+
+def repair(petition_ids) -> int:
+    """Recount from the table (beat, nightly). Returns how many petitions were off."""
+    off = 0
+    for petition_id in petition_ids:
+        key = _key("public-figures", petition_id)
+        with _Lock(petition_id):
+            fresh = _sorted(count_public(petition_id))
+            if cache.get(key) != fresh:
+                off += 1
+            cache.set(key, fresh, None)
+        cache.delete(_key("latest-signatories", petition_id))
+    if off:
+        pagecache.bump()
+    return off
 
 
 def forget(petition_ids):
+    """Drop the cached figures (the next reader recounts); for changes outside moderation."""
     cache.delete_many([_key(name, petition_id) for petition_id in set(petition_ids)
-                       for name in ("approved-count", "latest-signatories", "public-figures")])
+                       for name in ("public-figures", "latest-signatories")])
+    pagecache.bump()

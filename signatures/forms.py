@@ -1,11 +1,16 @@
+import json
 import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Party, Signature
+from petition.ratelimit import ip_hash
+
+from . import places
+from .models import Party, Signature, normalise_email
 from .places import departement_choices
 from .titles import PLACELESS, Civility, Mandate
 
@@ -39,6 +44,12 @@ def validate_comment(value: str):
         raise ValidationError(_("The comment cannot contain < or >."), code="markup")
 
 
+# Checks of the email's domain that other apps register (verification adds its
+# DNS check in its AppConfig.ready), so that signatures never imports them.
+# Each is called with the normalised domain and raises ValidationError.
+EMAIL_DOMAIN_VALIDATORS = []
+
+
 class PartyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, party):
         return str(party)
@@ -66,10 +77,21 @@ class SignatureForm(forms.Form):
                                     required=False)
     locality = forms.CharField(
         label=_("Locality of the mandate"), max_length=100, required=False,
-        help_text=_("The commune, intercommunality, département or region where you hold it."),
+        help_text=_("The commune (or its postal code), intercommunality, département or region "
+                    "where you hold it. Not needed for a member of the European Parliament. "
+                    "If several places share its name, add the département: "
+                    "Saint-Denis (974)."),
     )
-    departement = forms.ChoiceField(label=_("Département"), choices=departement_choices,
-                                    required=False)
+    # Set by the autocomplete (static/js/locality.js) when a suggestion is
+    # picked; without JavaScript the typed name is matched instead.
+    locality_code = forms.CharField(required=False, widget=forms.HiddenInput)
+    departement = forms.ChoiceField(
+        label=_("Département"), choices=departement_choices, required=False,
+        help_text=_("Yours as a senator or a member of the National Assembly; "
+                    "otherwise it tells apart places with the same name."))
+    circonscription = forms.IntegerField(
+        label=_("Constituency number (members of the National Assembly)"), required=False,
+        min_value=1, max_value=99)
     party = PartyChoiceField(label=_("Party"), queryset=Party.objects.filter(is_active=True),
                              empty_label=_("Choose a party, or « sans étiquette »"))
     party_detail = forms.CharField(label=_("Party's name, if “other”"), max_length=100,
@@ -94,6 +116,15 @@ class SignatureForm(forms.Form):
     def __init__(self, *args, client_ip="", **kwargs):
         super().__init__(*args, **kwargs)
         self.client_ip = client_ip
+        self.place = None
+        # What the autocomplete needs: where to search, and what each mandate is held for.
+        self.fields["locality"].widget.attrs.update({
+            "data-places-url": reverse("place_search"),
+            "data-kinds": json.dumps(places.MANDATE_KINDS),
+            "data-none": _("No place found."),
+            "data-one": _("1 place found: use the up and down arrows to choose it."),
+            "data-many": _("%(count)s places found: use the up and down arrows to choose one."),
+        })
 
     def check_rate_limits(self, data):
         """Checked last, on otherwise valid input, so that typos do not count."""
@@ -116,6 +147,13 @@ class SignatureForm(forms.Form):
     def is_bot(self):
         return bool(self.cleaned_data.get("website"))
 
+    def clean_email(self):
+        value = self.cleaned_data["email"]
+        domain = normalise_email(value).rpartition("@")[2]
+        for validate in EMAIL_DOMAIN_VALIDATORS:
+            validate(domain)
+        return value
+
     def clean_first_name(self):
         value = " ".join(self.cleaned_data["first_name"].split())
         validate_plain_text(value)
@@ -134,7 +172,8 @@ class SignatureForm(forms.Form):
 
     def clean_locality(self):
         value = " ".join(self.cleaned_data["locality"].split())
-        if value:
+        # Digits alone are a postal code, an INSEE code or a SIREN.
+        if value and not (value.isascii() and value.isdigit() and len(value) <= 9):
             validate_plain_text(value, allow_digits=True, extra="()")
         return value
 
@@ -155,10 +194,7 @@ class SignatureForm(forms.Form):
         if mandate == Mandate.OTHER and not data.get("mandate_other"):
             self.add_error("mandate_other", _("Please name your mandate."))
         if mandate and mandate not in PLACELESS:
-            if not data.get("locality") and "locality" not in self.errors:
-                self.add_error("locality", _("Please give the locality of your mandate."))
-            if not data.get("departement") and "departement" not in self.errors:
-                self.add_error("departement", _("Please choose the département."))
+            self.find_place(data)
         party = data.get("party")
         if party and party.requires_detail and not data.get("party_detail"):
             self.add_error("party_detail", _("Please write your party's name."))
@@ -166,9 +202,70 @@ class SignatureForm(forms.Form):
             self.check_rate_limits(data)
         return data
 
+    def find_place(self, data):
+        """The territory of the mandate, from the reference data; an error next to the field.
+
+        Sets self.place. "Other" mandates keep the locality as typed.
+        """
+        mandate = data["mandate"]
+        if {"locality", "departement", "locality_code"} & set(self.errors):
+            return
+        kind = places.territory_kind(mandate)
+        text, departement = data.get("locality", ""), data.get("departement", "")
+        if kind is None:
+            if not text:
+                self.add_error("locality", _("Please give the locality of your mandate."))
+            if not departement:
+                self.add_error("departement", _("Please choose the département."))
+            return
+        if mandate == Mandate.DEPUTY and not data.get("circonscription") \
+                and "circonscription" not in self.errors:
+            self.add_error("circonscription", _("Please give the number of your constituency."))
+        if kind == places.DEPARTEMENT and departement:
+            self.place = places.find(kind, departement)
+        elif kind == places.REGION and departement and not text:
+            self.place = places.region_of(departement)
+        elif not text and kind == places.DEPARTEMENT:
+            self.add_error("departement", _("Please choose the département."))
+            return
+        elif not text:
+            self.add_error("locality", _("Please give the locality of your mandate."))
+            return
+        else:
+            self.place = self.picked_place(kind, text) or self.typed_place(
+                kind, text, departement if kind in (places.COMMUNE, places.ARRONDISSEMENT,
+                                                    places.EPCI) else "")
+        if (self.place and self.place.code == places.ABROAD
+                and mandate not in places.ELECTED_ABROAD):
+            self.place = None
+            self.add_error("departement", _("Choose the département where you hold this mandate."))
+        elif self.place is None and not {"locality", "departement"} & set(self.errors):
+            self.add_error("locality", _("Please give the locality of your mandate."))
+
+    def picked_place(self, kind, text):
+        """The suggestion picked in the autocomplete, if the text still reads as it."""
+        code = self.cleaned_data.get("locality_code", "")
+        place = places.find(kind, code) if code and len(code) <= 10 else None
+        if place and places.fold(text) in (places.fold(place.label), places.fold(place.name)):
+            return place
+        return None
+
+    def typed_place(self, kind, text, departement):
+        found = places.match(kind, text, departement)
+        if found.place:
+            return found.place
+        shown = {"text": text, "suggestions": ", ".join(p.label for p in found.suggestions)}
+        if found.ambiguous:
+            message = _("Several places are called “%(text)s”. Did you mean: %(suggestions)s?")
+        elif found.suggestions:
+            message = _("We could not find “%(text)s”. Did you mean: %(suggestions)s?")
+        else:
+            message = _("We could not find “%(text)s”. Please check the spelling.")
+        self.add_error("locality", message % shown)
+        return None
+
     def build_signature(self, petition, language) -> Signature:
         data = self.cleaned_data
-        placeless = data["mandate"] in PLACELESS
         return Signature(
             petition=petition,
             civility=data["civility"],
@@ -177,15 +274,33 @@ class SignatureForm(forms.Form):
             email=data["email"],
             mandate=data["mandate"],
             mandate_other=data["mandate_other"] if data["mandate"] == Mandate.OTHER else "",
-            locality="" if placeless else data["locality"],
-            departement="" if placeless else data["departement"],
+            **self.place_fields(),
             party=data["party"],
             party_detail=data["party_detail"] if data["party"].requires_detail else "",
             comment=data["comment"],
             consented_at=timezone.now(),
             consent_version=CONSENT_VERSION,
             language=language,
+            ip_hash=ip_hash(self.client_ip),
         )
+
+
+    def place_fields(self) -> dict:
+        """locality, departement and their codes, as the signature stores them."""
+        data, place = self.cleaned_data, self.place
+        if data["mandate"] in PLACELESS:
+            # Councillors abroad count in the "département" of the French abroad.
+            return {"departement": places.ABROAD
+                    if data["mandate"] == Mandate.CONSULAR_COUNCILLOR else ""}
+        if place is None:  # "other": as typed
+            return {"locality": data["locality"], "departement": data["departement"]}
+        return {
+            "locality": place.name,
+            "departement": place.departement,
+            "locality_code": place.code,
+            "circonscription": str(data["circonscription"])
+            if data["mandate"] == Mandate.DEPUTY and data.get("circonscription") else "",
+        }
 
 
 class RejectForm(forms.Form):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from petition.models import Petition
 
-from .places import departement_name
+from .places import departement_name, of_place
 from .titles import Civility, Mandate, public_title
 
 
@@ -136,15 +136,16 @@ class SignatureQuerySet(models.QuerySet):
         with transaction.atomic():
             ids = list(self.values_list("pk", flat=True))
             rows = (Signature.objects.select_for_update().filter(pk__in=ids)
-                    .values_list("pk", "state", "refused_party_flag", "petition_id"))
-            by_source, public_changed = {}, set()
-            for pk, state, refused, petition_id in rows:
+                    .values_list("pk", "state", "refused_party_flag"))
+            # +1 for a signature entering the public list, -1 for one leaving it.
+            by_source, public_moves = {}, {}
+            for pk, state, refused in rows:
                 if refusal := Signature.why_not(transition, state, refused):
                     result.skipped[refusal] += 1
                     continue
                 by_source.setdefault(state, []).append(pk)
                 if Signature.State.APPROVED in (state, target):
-                    public_changed.add(petition_id)
+                    public_moves[pk] = 1 if target == Signature.State.APPROVED else -1
             decisions = []
             for source, pks in by_source.items():
                 Signature.objects.filter(pk__in=pks, state=source).update(state=target, **stamps)
@@ -158,8 +159,8 @@ class SignatureQuerySet(models.QuerySet):
             ModerationDecision.objects.bulk_create(decisions, batch_size=1000)
             if result.moved:
                 signatures_moved.send(sender=Signature, ids=result.moved, transition=transition)
-            if public_changed:
-                transaction.on_commit(lambda: figures.forget(public_changed))
+            if public_moves:
+                transaction.on_commit(lambda: figures.record_moves(public_moves))
         return result
 
     def expire_unconfirmed(self, now=None) -> int:
@@ -186,6 +187,12 @@ class SignatureQuerySet(models.QuerySet):
         erased = Signature.objects.filter(pk__in=due).erase_personal_data(now)
         return erased + self.forget_addresses_of_closed_petitions(now)
 
+    def forget_ip_hashes(self, now=None) -> int:
+        """The IP hash only serves to see floods: it goes after a few weeks."""
+        now = now or timezone.now()
+        cutoff = now - timedelta(days=settings.IP_HASH_KEEP_DAYS)
+        return self.filter(created_at__lt=cutoff).exclude(ip_hash="").update(ip_hash="")
+
     def forget_addresses_of_closed_petitions(self, now=None) -> int:
         """Some months after a petition closes, signers' addresses go; public fields stay."""
         now = now or timezone.now()
@@ -203,8 +210,12 @@ class SignatureQuerySet(models.QuerySet):
             ModerationDecision.objects.filter(signature_id__in=ids).update(changes={}, note="")
             return Signature.objects.filter(pk__in=ids).update(
                 first_name="", last_name="", name_key="", search_key="", email="",
-                email_normalised="", email_domain="", locality="", comment="",
-                party_detail="", mandate_other="", purged_at=now)
+                # With the mandate, a commune's or a constituency's code names the person.
+                email_normalised="", email_domain="", locality="", locality_code="",
+                circonscription="", comment="",
+                party_detail="", mandate_other="", ip_hash="", purged_at=now,
+                # The register's line names the signer too.
+                register_match_note="")
 
     def submit(self, signature, language="fr"):
         """Save a new signature, or find the live one for the same address.
@@ -236,6 +247,14 @@ class SignatureQuerySet(models.QuerySet):
 NOW = object()  # stands for the moment of the transition in Signature.STAMPS
 
 
+class RegisterMatch(models.TextChoices):
+    """How well the Répertoire national des élus confirms a signer (see verification)."""
+
+    EXACT = "exact", _("listed")
+    PROBABLE = "probable", _("probably listed")
+    NONE = "none", _("not found")
+
+
 class Signature(models.Model):
     class State(models.TextChoices):
         PENDING_EMAIL = "pending_email", _("awaiting email confirmation")
@@ -247,11 +266,28 @@ class Signature(models.Model):
 
     DEAD_STATES = (State.WITHDRAWN, State.EXPIRED)
 
+    class DomainKind(models.TextChoices):
+        """What the email's domain says, by the rules moderators keep (verification.DomainRule)."""
+
+        OFFICIAL = "official", _("official")
+        WEBMAIL = "webmail", _("webmail")
+        NOT_MANDATE = "not_mandate", _("not a mandate's address")
+        UNKNOWN = "unknown", _("unknown")
+
+    class DomainCheck(models.TextChoices):
+        """Whether the email's domain can receive mail, as DNS said."""
+
+        OK = "ok", _("receives email")
+        CANNOT_RECEIVE = "no_mail", _("cannot receive email")
+        UNCHECKED = "unchecked", _("unchecked (DNS did not answer)")
+
     # The state machine, in one place: transition -> (from states, to state).
     TRANSITIONS = {
         "confirm_email": ({State.PENDING_EMAIL}, State.EMAIL_CONFIRMED),
         "approve": ({State.EMAIL_CONFIRMED}, State.APPROVED),
-        "reject": ({State.EMAIL_CONFIRMED, State.APPROVED}, State.REJECTED),
+        # Pending ones too: a flood is rejected before its addresses confirm.
+        "reject": ({State.PENDING_EMAIL, State.EMAIL_CONFIRMED, State.APPROVED},
+                   State.REJECTED),
         "return_to_review": ({State.APPROVED, State.REJECTED}, State.EMAIL_CONFIRMED),
         "withdraw": (
             {State.PENDING_EMAIL, State.EMAIL_CONFIRMED, State.APPROVED, State.REJECTED},
@@ -285,13 +321,29 @@ class Signature(models.Model):
                                     db_index=True)
     # Set by the verification app.
     email_domain_kind = models.CharField(_("domain kind"), max_length=16, blank=True,
-                                         editable=False)
+                                         editable=False, choices=DomainKind.choices)
+    # "" until checked; "unchecked" is checked again by beat.
+    email_domain_check = models.CharField(_("email domain check"), max_length=12, blank=True,
+                                          editable=False, choices=DomainCheck.choices)
     email_delivery = models.CharField(_("email delivery"), max_length=12, blank=True,
                                       editable=False)
+    # Set by the verification app: does the Répertoire national des élus list
+    # this person with this mandate here? "" until checked.
+    register_match = models.CharField(_("register (RNE)"), max_length=10, blank=True,
+                                      editable=False, choices=RegisterMatch.choices)
+    register_match_note = models.TextField(_("register (RNE) note"), blank=True,
+                                           editable=False)
+    register_checked_at = models.DateTimeField(_("register checked at"), null=True,
+                                               blank=True, editable=False)
     mandate = models.CharField(_("mandate"), max_length=32, choices=Mandate.choices)
     mandate_other = models.CharField(_("mandate (other)"), max_length=100, blank=True)
     locality = models.CharField(_("locality"), max_length=100, blank=True)
     departement = models.CharField(_("département"), max_length=3, blank=True)
+    # Official code of the territory, by mandate (see places.MANDATE_KINDS): INSEE
+    # code of a commune, SIREN of an EPCI, code of a département or a région.
+    # `locality` and `departement` are filled from it.
+    locality_code = models.CharField(_("locality code"), max_length=10, blank=True)
+    circonscription = models.CharField(_("constituency"), max_length=3, blank=True)
     party = models.ForeignKey(Party, on_delete=models.PROTECT, verbose_name=_("party"))
     party_detail = models.CharField(_("party (as typed)"), max_length=100, blank=True)
     refused_party_flag = models.BooleanField(_("refused party"), default=False)
@@ -300,6 +352,9 @@ class Signature(models.Model):
     consent_version = models.CharField(_("consent text version"), max_length=20,
                                        default="2026-11")
     language = models.CharField(_("language"), max_length=8, default="fr")
+    # Keyed hash of the client's IP, never the IP itself: lets moderators see
+    # a flood coming from one place. Cleared after IP_HASH_KEEP_DAYS.
+    ip_hash = models.CharField(_("IP hash"), max_length=16, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("signed at"), default=timezone.now)
     email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
@@ -329,6 +384,8 @@ class Signature(models.Model):
             # The review queue and the sweepers.
             models.Index(fields=["state", "email_confirmed_at"], name="sig_queue"),
             models.Index(fields=["state", "created_at"], name="sig_state_created"),
+            # The hourly flood report groups the last hours' signatures.
+            models.Index(fields=["created_at"], name="sig_created"),
         ]
 
     def __str__(self):
@@ -352,7 +409,8 @@ class Signature(models.Model):
     @property
     def title(self):
         return public_title(self.mandate, self.civility, self.locality, self.departement,
-                            self.mandate_other)
+                            self.mandate_other, circonscription=self.circonscription,
+                            of=of_place(self.mandate, self.locality, self.departement))
 
     @property
     def departement_name(self):

@@ -1,17 +1,39 @@
-"""Départements (reference data derived from Etalab's COG 2026, see data/)."""
+"""Places: communes, EPCI, départements and régions (Etalab's COG 2026, see data/).
 
+Two data files, both derived (see data/README.md):
+- `departements.json`: the départements offered in forms, filters and the map;
+- `places.json.gz`: every commune (with communes déléguées and associées and
+  the municipal arrondissements of Paris, Lyon and Marseille), EPCI,
+  département and région, with codes, postal codes and populations.
+
+The second one is loaded once per process into an in-memory index: about
+37,600 names is small enough that a sorted list and binary search answer a
+search in well under a millisecond, without a database round trip or a
+search engine to run.
+"""
+
+import csv
+import gzip
+import io
 import json
+import re
+import unicodedata
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from .titles import Mandate
+
 ABROAD = "99"
+DATA = Path(__file__).parent / "data"
+PLACES_FILE = DATA / "places.json.gz"
 
 
 @cache
 def departements() -> dict[str, str]:
-    data = json.loads((Path(__file__).parent / "data" / "departements.json").read_text())
+    data = json.loads((DATA / "departements.json").read_text())
     return {d["code"]: d["name"] for d in data["departements"]}
 
 
@@ -25,7 +47,7 @@ def departement_choices():
 @cache
 def regions() -> dict[str, list[str]]:
     """Région name -> its départements' codes."""
-    data = json.loads((Path(__file__).parent / "data" / "departements.json").read_text())
+    data = json.loads((DATA / "departements.json").read_text())
     by_region = {}
     for d in data["departements"]:
         by_region.setdefault(d["region"] or d["name"], []).append(d["code"])
@@ -36,3 +58,494 @@ def departement_name(code: str) -> str:
     if code == ABROAD:
         return str(_("French citizens abroad"))
     return departements().get(code, "")
+
+
+# --- Which territory a mandate is held for ---------------------------------
+
+COMMUNE, ARRONDISSEMENT, EPCI, DEPARTEMENT, REGION = (
+    "commune", "arrondissement", "epci", "departement", "region")
+KINDS = (COMMUNE, ARRONDISSEMENT, EPCI, DEPARTEMENT, REGION)
+
+# Mandates missing here (MEP, councillor abroad, "other") have no place in
+# the reference data: the first two have none, "other" keeps free text.
+MANDATE_KINDS = {
+    Mandate.MUNICIPAL_COUNCILLOR: COMMUNE,
+    Mandate.MAYOR: COMMUNE,
+    Mandate.DEPUTY_MAYOR: COMMUNE,
+    # Conseillers d'arrondissement exist only in Paris, Lyon and Marseille.
+    Mandate.DISTRICT_COUNCILLOR: ARRONDISSEMENT,
+    Mandate.COMMUNITY_COUNCILLOR: EPCI,
+    Mandate.DEPARTMENTAL_COUNCILLOR: DEPARTEMENT,
+    Mandate.SENATOR: DEPARTEMENT,
+    Mandate.DEPUTY: DEPARTEMENT,
+    Mandate.REGIONAL_COUNCILLOR: REGION,
+    Mandate.TERRITORIAL_ASSEMBLY: REGION,
+}
+# Senators and deputies elected by the French abroad: their "département" is 99.
+ELECTED_ABROAD = {Mandate.SENATOR, Mandate.DEPUTY}
+
+
+def territory_kind(mandate: str) -> str | None:
+    return MANDATE_KINDS.get(mandate)
+
+
+# --- Places and their index ------------------------------------------------
+
+# What a commune is in the COG, in the order homonyms are offered.
+COMMUNE_TYPES = {"": 0, "m": 1, "d": 2, "a": 3}  # actual, arrondissement, déléguée, associée
+SUBTYPE_LABELS = {"d": _("commune déléguée"), "a": _("commune associée")}
+
+# The COG's TNCC ("type de nom en clair"): how « de » joins the name.
+OF = {0: "de ", 1: "d'", 2: "du ", 3: "de la ", 4: "des ", 5: "de l'", 6: "des ", 7: "de las ",
+      8: "de los "}
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    kind: str
+    code: str
+    name: str
+    departement: str = ""
+    postal_codes: tuple[str, ...] = ()
+    population: int = 0
+    # TNCC: 0 « de Bretagne », 3 « de la Gironde », 4 « des Landes »…
+    liaison: int = 0
+    subtype: str = ""  # communes only, see COMMUNE_TYPES
+    # The commune of a déléguée, associée or arrondissement; a département's région.
+    parent: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name a signer picks: homonyms differ by département (and type)."""
+        if self.kind == REGION or not self.departement:
+            return self.name
+        if self.subtype in SUBTYPE_LABELS:
+            return f"{self.name} ({self.departement}, {SUBTYPE_LABELS[self.subtype]})"
+        return f"{self.name} ({self.departement})"
+
+    def as_json(self) -> dict:
+        return {"code": self.code, "name": self.name, "label": self.label,
+                "departement": self.departement, "postal_codes": list(self.postal_codes)}
+
+
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+# Words a search never starts at in the middle of a name: « de », « sur »…
+_LINKING_WORDS = {"d", "l", "de", "du", "des", "la", "le", "les", "sur", "sous", "en", "et",
+                  "aux", "lez", "a", "au", "s"}
+
+
+_NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
+
+
+def fold(text: str) -> str:
+    """Accent-, case- and punctuation-free: « Saint-Étienne-de-Tinée » → "saint etienne de tinee".
+
+    Place names in the COG are written in the Latin alphabet: whatever does
+    not decompose to ASCII letters or digits can match nothing, and goes.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES)).encode(
+        "ascii", "ignore").decode()
+    return " ".join(_ABBREVIATIONS.get(word, word)
+                    for word in _NOT_ALPHANUMERIC.sub(" ", ascii_text).split())
+
+
+# Beyond this many matching names, a search walks the places in rank order.
+WIDE = 1000
+
+_DEPARTEMENT_HINT = re.compile(r"\(\s*(\d{2,3}|2[ab])\b[^)]*\)\s*$", re.IGNORECASE)
+
+
+def split_hint(text: str) -> tuple[str, str]:
+    """"Saint-Denis (974)" → ("Saint-Denis", "974"): the label our suggestions use."""
+    match = _DEPARTEMENT_HINT.search(text)
+    if not match:
+        return text, ""
+    return text[: match.start()], match.group(1).upper()
+
+
+class Index:
+    """One kind of place, searchable by name prefix, word prefix, code and postal code."""
+
+    def __init__(self, places: list[Place]):
+        self.places = places
+        self.folded = [fold(p.name) for p in places]
+        self.by_code: dict[str, list[int]] = {}
+        self.by_name: dict[str, list[int]] = {}
+        for position, place in enumerate(places):
+            self.by_code.setdefault(place.code, []).append(position)
+            self.by_name.setdefault(self.folded[position], []).append(position)
+        # Among equally good matches: communes before déléguées, then the most populous.
+        self.by_rank = sorted(range(len(places)), key=lambda p: (
+            COMMUNE_TYPES.get(places[p].subtype, 0), -places[p].population, places[p].name,
+            places[p].code))
+        self.order = [0] * len(places)
+        for rank, position in enumerate(self.by_rank):
+            self.order[position] = rank
+        # Each name once per word it may be searched from ("etienne de tinee"
+        # finds Saint-Étienne-de-Tinée), sorted, for binary search.
+        starts = []
+        for position, name in enumerate(self.folded):
+            offset = 0
+            for word in name.split(" "):
+                if offset == 0 or word not in _LINKING_WORDS:
+                    starts.append((name[offset:], position, offset))
+                offset += len(word) + 1
+        starts.sort()
+        self.keys = [key for key, _position, _offset in starts]
+        self.key_positions = [position for _key, position, _offset in starts]
+        self.key_offsets = [offset for _key, _position, offset in starts]
+        postal = sorted((code, position) for position, place in enumerate(places)
+                        for code in place.postal_codes)
+        self.postal_keys = [code for code, _position in postal]
+        self.postal_positions = [position for _code, position in postal]
+
+    @staticmethod
+    def _range(keys: list[str], prefix: str) -> range:
+        from bisect import bisect_left
+
+        start = bisect_left(keys, prefix)
+        # Every key starting with the prefix sorts before prefix + the last code point.
+        return range(start, bisect_left(keys, prefix + "\U0010ffff", lo=start))
+
+    def search(self, query: str, departement: str = "", limit: int = 10) -> list[Place]:
+        folded = fold(query)
+        if not folded:
+            return []
+        # position -> tier: 0 exact name or code, 1 postal code beginning,
+        # 2 name beginning, 3 word beginning, 4 every word somewhere.
+        tiers: dict[int, int] = {}
+        places, names, order = self.places, self.folded, self.order
+
+        def offer(position, tier):
+            if departement and places[position].departement != departement:
+                return
+            if tier < tiers.get(position, 9):
+                tiers[position] = tier
+
+        for position in self.by_code.get(folded.replace(" ", "").upper(), ()):
+            offer(position, 0)
+        for position in self.by_name.get(folded, ()):
+            offer(position, 0)
+        if folded.isdigit() and len(folded) >= 2 and self.postal_keys:
+            for i in self._range(self.postal_keys, folded):
+                offer(self.postal_positions[i], 0 if len(folded) == 5 else 1)
+        span = self._range(self.keys, folded)
+        walked = False
+        if len(span) > WIDE and not departement:
+            # A short or common beginning ("s", "saint"): thousands of names
+            # match. Walking the places in rank order and stopping early costs
+            # microseconds where ranking the whole span costs milliseconds.
+            enough = len(tiers) + 2 * limit
+            for position in self.by_rank:
+                if names[position].startswith(folded):
+                    tiers.setdefault(position, 2)
+                    if len(tiers) >= enough:
+                        walked = True
+                        break
+        if not walked:
+            positions, offsets = self.key_positions, self.key_offsets
+            for i in span:
+                position = positions[i]
+                if departement and places[position].departement != departement:
+                    continue
+                tier = 3 if offsets[i] else 2
+                if tier < tiers.get(position, 9):
+                    tiers[position] = tier
+        if not tiers and " " in folded:
+            self._every_word(folded, offer)
+        ranked = sorted(tiers, key=lambda position: (tiers[position], order[position]))
+        seen, found = set(), []
+        for position in ranked:
+            place = places[position]
+            # A commune déléguée often has the code and name of its commune.
+            if (place.code, names[position]) in seen:
+                continue
+            seen.add((place.code, names[position]))
+            found.append(place)
+            if len(found) == limit:
+                break
+        return found
+
+    def _every_word(self, folded: str, offer):
+        """"st etienne tinee": every typed word starts a word of the name, in any order."""
+        words = [w for w in folded.split(" ") if w not in _LINKING_WORDS] or folded.split(" ")
+        longest = max(words, key=len)
+        for i in self._range(self.keys, longest):
+            position = self.key_positions[i]
+            name_words = self.folded[position].split(" ")
+            if all(any(n.startswith(w) for n in name_words) for w in words):
+                offer(position, 4)
+
+    def nearest(self, query: str, departement: str = "", limit: int = 5) -> list[Place]:
+        """Places whose name is closest to a query that matched nothing (typos)."""
+        from difflib import SequenceMatcher
+
+        folded = fold(query)
+        candidates = set()
+        # A typo late in the name: its beginning still matches…
+        for length in range(len(folded) - 1, 0, -1):
+            found = self.search(folded[:length], departement, limit=30)
+            if found:
+                candidates.update(found)
+                break
+        # …early in the name: its other words still do.
+        for word in set(folded.split(" ")) - _LINKING_WORDS:
+            if len(word) >= 3:
+                candidates.update(self.search(word, departement, limit=30))
+
+        def closeness(place):
+            return (-SequenceMatcher(None, folded, fold(place.name)).ratio(), -place.population)
+
+        return sorted(candidates, key=closeness)[:limit]
+
+    def find(self, code: str) -> Place | None:
+        positions = self.by_code.get(code.strip().upper())
+        if not positions:
+            return None
+        return self.places[min(positions, key=self.order.__getitem__)]
+
+
+@cache
+def indexes() -> dict[str, Index]:
+    """Loaded once per process (about half a second), on first use."""
+    import gc
+
+    built = build_indexes(read_data(PLACES_FILE))
+    # The index is a few hundred thousand long-lived objects: left to the
+    # collector, each full collection would walk them all and stall a request
+    # for tens of milliseconds. Frozen, they are never scanned again.
+    gc.collect()
+    gc.freeze()
+    return built
+
+
+def reload():
+    """After refresh_places, in this process; other processes need a restart."""
+    indexes.cache_clear()
+    _names_and_liaisons.cache_clear()
+
+
+def build_indexes(data: dict) -> dict[str, Index]:
+    communes = [
+        Place(COMMUNE, code, name, departement, tuple(postal.split()), population, liaison,
+              subtype, parent)
+        for code, name, departement, subtype, liaison, population, postal, parent
+        in data["communes"]
+    ]
+    epci = [Place(EPCI, siren, name, departement, population=population, liaison=3)
+            for siren, name, departement, population in data["epci"]]
+    # Populations rank homonyms and beginnings: "ile de" offers Île-de-France first.
+    population = {}
+    for place in communes:
+        if not place.subtype:
+            population[place.departement] = population.get(place.departement, 0) + (
+                place.population)
+    departement_places = [
+        Place(DEPARTEMENT, code, name, code, population=population.get(code, 0),
+              liaison=liaison, parent=region)
+        for code, name, region, liaison in data["departements"]]
+    for place in departement_places:
+        population[place.parent] = population.get(place.parent, 0) + place.population
+    # The French abroad elect senators and deputies as a "département" 99.
+    departement_places.append(
+        Place(DEPARTEMENT, ABROAD, "Français établis hors de France", ABROAD, liaison=4))
+    return {
+        COMMUNE: Index(communes),
+        ARRONDISSEMENT: Index([p for p in communes if p.subtype == "m"]),
+        EPCI: Index(epci),
+        DEPARTEMENT: Index(departement_places),
+        REGION: Index([Place(REGION, code, name, population=population.get(code, 0),
+                             liaison=liaison)
+                       for code, name, liaison in data["regions"]]),
+    }
+
+
+def search(kind: str, query: str, departement: str | None = None, limit: int = 10
+           ) -> list[Place]:
+    """Places of a kind whose name, code or postal code starts with the query, best first.
+
+    A trailing "(93)" in the query, as in our own labels, narrows to that
+    département like `departement` does.
+    """
+    query, hint = split_hint(query[:200])
+    return indexes()[kind].search(query, hint or departement or "", limit)
+
+
+def find(kind: str, code: str) -> Place | None:
+    return indexes()[kind].find(code)
+
+
+@dataclass
+class Match:
+    """What a typed locality designates: one place, or suggestions to choose from."""
+
+    place: Place | None = None
+    suggestions: tuple[Place, ...] = ()
+    ambiguous: bool = False
+
+
+def match(kind: str, text: str, departement: str = "") -> Match:
+    """The one place a signer typed, as the form accepts it without JavaScript.
+
+    Accepted: an exact name (or code, or postal code) that designates one
+    place, or a beginning only one place has. Anything else gets suggestions.
+    """
+    index = indexes()[kind]
+    query, hint = split_hint(text[:200])
+    departement = hint or departement
+    folded = fold(query)
+    if not folded:
+        return Match()
+    found = index.search(query, departement, limit=10)
+    exact = [p for p in found
+             if fold(p.name) == folded or p.code == folded.upper()
+             or (folded.isdigit() and folded in p.postal_codes)]
+    if len(exact) == 1:
+        return Match(place=exact[0])
+    if len(exact) > 1:
+        return Match(suggestions=tuple(exact), ambiguous=True)
+    if len(found) == 1:
+        return Match(place=found[0])
+    if not found and departement:
+        # The département chosen may be the wrong one: look everywhere.
+        found = index.search(query, "", limit=10)
+        exact = [p for p in found if fold(p.name) == folded]
+        return Match(suggestions=tuple(exact or found[:5]))
+    return Match(suggestions=tuple(found[:5] or index.nearest(query, departement)))
+
+
+def region_of(departement: str) -> Place | None:
+    """The région a département belongs to (for a regional mandate given by département)."""
+    place = find(DEPARTEMENT, departement)
+    return find(REGION, place.parent) if place and place.parent else None
+
+
+@cache
+def _names_and_liaisons() -> dict[str, dict[str, tuple[str, int]]]:
+    """Départements and régions only: titles need them without the whole index."""
+    data = read_data(PLACES_FILE)
+    return {
+        DEPARTEMENT: {code: (name, liaison) for code, name, _r, liaison in data["departements"]}
+        | {ABROAD: ("Français établis hors de France", 4)},
+        REGION: {name: (code, liaison) for code, name, liaison in data["regions"]},
+    }
+
+
+def of_place(mandate: str, locality: str, departement: str) -> str | None:
+    """« des Alpes-Maritimes », « de la Gironde », « d'Île-de-France »; None when unknown.
+
+    Commune names carry their article (« Le Havre »), so titles.french_of
+    handles them; département and région names do not, and the COG says
+    which article they take.
+    """
+    kind = territory_kind(mandate)
+    if kind == DEPARTEMENT:
+        name, liaison = _names_and_liaisons()[DEPARTEMENT].get(departement, ("", 0))
+        if name != locality:
+            return None
+    elif kind == REGION:
+        if locality not in _names_and_liaisons()[REGION]:
+            return None
+        liaison = _names_and_liaisons()[REGION][locality][1]
+    elif kind == EPCI and locality:
+        liaison = 3  # « communauté », « métropole »: « de la CC du Pays de Gex »
+    else:
+        return None
+    return OF.get(liaison, "de ") + locality
+
+
+# --- Building the data file ------------------------------------------------
+
+SOURCE = "@etalab/decoupage-administratif@6.0.0 (MIT), COG 2026"
+_ETALAB_TYPES = {"commune-actuelle": "", "arrondissement-municipal": "m",
+                 "commune-deleguee": "d", "commune-associee": "a"}
+_COG_TYPES = {"COM": "", "ARM": "m", "COMD": "d", "COMA": "a"}
+
+
+def read_data(path: Path) -> dict:
+    with gzip.open(path, "rt", encoding="utf-8") as file:
+        return json.load(file)
+
+
+def write_data(data: dict, path: Path):
+    # mtime=0: the same data gives the same bytes, so git sees no change.
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0,
+                                                compresslevel=9) as file:
+        file.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def data_from_etalab(directory: Path, source: str = SOURCE) -> dict:
+    """The compact data from the package's data/ directory: communes, EPCI, départements…"""
+    def load(name):
+        return json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
+
+    communes = [
+        [c["code"], c["nom"], c["departement"], _ETALAB_TYPES[c["type"]],
+         c.get("typeLiaison", 0), c.get("population", 0), " ".join(c.get("codesPostaux", ())),
+         c.get("commune") or c.get("chefLieu", "")]
+        for c in load("communes") if c["type"] in _ETALAB_TYPES
+    ]
+    departement_of = {c[0]: c[2] for c in communes if c[3] == ""}
+    epci = []
+    for e in load("epci"):
+        # An EPCI may straddle départements: it is shown with its most populous one.
+        weights = {}
+        for member in e.get("membres", ()):
+            departement = departement_of.get(member["code"], "")
+            weights[departement] = weights.get(departement, 0) + member.get(
+                "populationMunicipale", 0)
+        main = max(weights, key=weights.get) if weights else ""
+        epci.append([e["code"], e["nom"], main, e.get("populationMunicipale", 0)])
+    return {
+        "source": source,
+        "communes": communes,
+        "epci": epci,
+        "departements": [[d["code"], d["nom"], d["region"], d.get("typeLiaison", 0)]
+                         for d in load("departements")],
+        "regions": [[r["code"], r["nom"], r.get("typeLiaison", 0)] for r in load("regions")],
+    }
+
+
+COG_COLUMNS = {"TYPECOM", "COM", "REG", "DEP", "TNCC", "LIBELLE", "COMPARENT"}
+
+
+class UnknownFormat(ValueError):
+    pass
+
+
+def data_from_cog_csv(path: Path, previous: dict, source: str) -> dict:
+    """The communes of INSEE's v_commune_AAAA.csv; the rest kept from `previous`.
+
+    The COG file has no postal codes, populations or EPCI: those are kept
+    from the current data for codes that still exist. It also leaves out the
+    collectivités d'outre-mer (975, 977, 978, 98x), whose communes are kept.
+    """
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    delimiter = ";" if text.partition("\n")[0].count(";") > text.partition("\n")[0].count(
+        ",") else ","
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+    missing = COG_COLUMNS - set(rows[0] if rows else ())
+    if missing:
+        raise UnknownFormat(f"not a COG commune file: missing {', '.join(sorted(missing))}")
+    kept = {(c[0], c[3]): c for c in previous["communes"]}
+    # Déléguées, associées and arrondissements have no DEP of their own.
+    departement_of = {r["COM"]: r["DEP"] for r in rows if r["TYPECOM"] == "COM"}
+    communes = []
+    for row in rows:
+        subtype = _COG_TYPES.get(row["TYPECOM"])
+        if subtype is None:
+            continue
+        parent = row["COMPARENT"] or ""
+        before = kept.get((row["COM"], subtype)) or [None] * 8
+        communes.append([
+            row["COM"], row["LIBELLE"], row["DEP"] or departement_of.get(parent, ""),
+            subtype, int(row["TNCC"] or 0), before[5] or 0, before[6] or "", parent,
+        ])
+    covered = {c[2] for c in communes}
+    communes += [c for c in previous["communes"] if c[2] not in covered]
+    return {**previous, "source": source, "communes": communes}

@@ -10,4 +10,15 @@ def expire_unconfirmed_signatures():
 
 @shared_task
 def purge_personal_data():
+    Signature.objects.forget_ip_hashes()
     return Signature.objects.purge_personal_data()
+
+
+@shared_task
+def repair_public_figures():
+    """Recount the public figures of every published petition (nightly)."""
+    from petition.models import Petition
+
+    from . import figures
+
+    return figures.repair(Petition.objects.published().values_list("pk", flat=True))

@@ -111,11 +111,24 @@ def french_of(place: str) -> str:
     return "de " + place
 
 
-def public_title(mandate, civility, locality="", departement="", other="") -> str:
+def circonscription_label(number: str) -> str:
+    """« 1re circonscription », « 3e circonscription »; "constituency 3" in English."""
+    if (get_language() or "fr").startswith("fr"):
+        return f"{number}{'re' if number == '1' else 'e'} circonscription"
+    return str(_("constituency %(number)s") % {"number": number})
+
+
+def public_title(mandate, civility, locality="", departement="", other="", *, of=None,
+                 circonscription="") -> str:
+    """`of` is the French « des Alpes-Maritimes » when the reference data knows the article."""
     title = mandate_title(mandate, civility, other)
     if not locality or mandate in PLACELESS:
         return title
-    place = f"{locality} ({departement})" if departement else locality
+    detail = departement
+    if circonscription:
+        detail = ", ".join(filter(None, [departement, circonscription_label(circonscription)]))
     if (get_language() or "fr").startswith("fr"):
-        return f"{title} {french_of(place)}"
+        phrase = of or french_of(locality)
+        return f"{title} {phrase} ({detail})" if detail else f"{title} {phrase}"
+    place = f"{locality} ({detail})" if detail else locality
     return f"{title}, {place}"

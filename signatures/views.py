@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, ngettext
@@ -10,25 +10,30 @@ from django.views.decorators.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 
 from petition.models import Petition, published_or_404
-from petition.ratelimit import client_ip
+from petition.pagecache import public_page
+from petition.ratelimit import allow, client_ip
 
+from . import places
 from .figures import approved_count, latest_signatories, public_figures
 from .forms import SignatureForm
 from .map import map_legend, render_map
 from .models import Party, Signature, fold
 from .places import departement_choices, departements, regions
 from .titles import Mandate
+from .widgets import QuickSelect
 
 PAGE_SIZE = 50
 
 
+@public_page
 def home(request):
     petition = Petition.objects.featured()
     if petition is None:
         raise Http404("No featured petition")
-    return petition_detail(request, petition.slug)
+    return petition_detail.__wrapped__(request, petition.slug)
 
 
+@public_page
 def petition_detail(request, slug):
     """The text, the count and the latest signatories: the same for everyone.
 
@@ -86,6 +91,9 @@ class SignatoryFilters(forms.Form):
             (name, name) for name in regions()]
         self.fields["departement"].choices = [("", _("All départements"))] + [
             choice for choice in departement_choices() if choice[0]]
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.choices)
 
     def apply(self, rows):
         data = self.cleaned_data if self.is_valid() else {}
@@ -111,15 +119,21 @@ ORDERINGS = {"date": ("-approved_at", "-id"), "name": ("name_key", "id")}
 
 
 def after_anchor(rows, anchor, ordering):
-    """Rows that come after `anchor` in `ordering`, without OFFSET."""
+    """Rows that come after `anchor` in `ordering`, without OFFSET.
+
+    The inclusive bound on the first column alone lets PostgreSQL start the
+    index scan at the anchor, so a deep page costs what the first one does;
+    the OR that breaks ties cannot bound a scan by itself.
+    """
     first, second = ordering
     field, descending = first.lstrip("-"), first.startswith("-")
     value = getattr(anchor, field)
-    beyond = "lt" if descending else "gt"
-    return rows.filter(Q(**{f"{field}__{beyond}": value})
-                       | Q(**{field: value, f"{second.lstrip('-')}__{beyond}": anchor.pk}))
+    beyond, reach = ("lt", "lte") if descending else ("gt", "gte")
+    return rows.filter(**{f"{field}__{reach}": value}).filter(
+        Q(**{f"{field}__{beyond}": value}) | Q(**{f"{second.lstrip('-')}__{beyond}": anchor.pk}))
 
 
+@public_page
 def signatories(request, slug):
     petition = published_or_404(slug)
     filters = SignatoryFilters(request.GET or None)
@@ -196,7 +210,38 @@ def privacy(request):
         "reminder_days": settings.REMINDER_AFTER_DAYS,
         "expire_days": settings.UNCONFIRMED_EXPIRE_DAYS,
         "purge_days": settings.PURGE_AFTER_DAYS,
+        "ip_hash_days": settings.IP_HASH_KEEP_DAYS,
         "rejected_days": settings.REJECTED_ANONYMISE_DAYS,
         "email_months": settings.EMAIL_DELETE_MONTHS_AFTER_CLOSE,
         "petition": Petition.objects.featured(),
     })
+
+
+PLACE_SEARCH_MAX_AGE = 300
+
+
+@require_http_methods(["GET", "HEAD"])
+def place_search(request):
+    """Suggestions for the locality autocomplete, as JSON.
+
+    The same query always gets the same answer (for a given language), so a
+    cache in front may keep it a few minutes; the limit protects the workers
+    from a script walking the reference data.
+    """
+    if not allow("places-ip", client_ip(request)):
+        response = JsonResponse(
+            {"error": str(_("Too many searches from here. Please wait a minute."))}, status=429)
+        response["Retry-After"] = str(settings.RATE_LIMITS["places-ip"][1])
+        patch_cache_control(response, no_store=True)
+        return response
+    kind = request.GET.get("kind", places.COMMUNE)
+    if kind not in places.KINDS:
+        response = JsonResponse({"error": str(_("Unknown kind of place."))}, status=400)
+        patch_cache_control(response, no_store=True)
+        return response
+    departement = request.GET.get("departement", "")
+    found = places.search(kind, request.GET.get("q", "")[:100],
+                          departement=departement if len(departement) <= 3 else "")
+    response = JsonResponse({"count": len(found), "results": [p.as_json() for p in found]})
+    patch_cache_control(response, public=True, max_age=PLACE_SEARCH_MAX_AGE)
+    return response

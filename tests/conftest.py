@@ -39,6 +39,12 @@ def terminate_other_sessions():
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_off(settings):
+    """Most admin tests log in with force_login; test_it_guards_the_admin turns it back on."""
+    settings.ADMIN_OTP_REQUIRED = False
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache
 
@@ -65,6 +71,19 @@ def parties(db):
     seed_parties(Party)
     seed_rejection_reasons(RejectionReason)
     return {p.short_name or p.name: p for p in Party.objects.all()}
+
+
+@pytest.fixture
+def moderator(db):
+    """A campaign moderator, as add_moderator makes them (password login)."""
+    from django.contrib.auth.models import User
+
+    from signatures.roles import ensure_moderators_group
+
+    user = User.objects.create_user("mod@campagne.fr", "mod@campagne.fr", "a-long-password-1",
+                                    is_staff=True)
+    user.groups.add(ensure_moderators_group())
+    return user
 
 
 def wait_until(condition, timeout=20, message="condition"):
@@ -226,3 +245,50 @@ def confirm_token(petition, parties):
         email="y@mairie.fr", mandate="mayor", locality="Brest", departement="29",
         party=parties["PS"], consented_at=timezone.now())
     return EmailChallenge.objects.create(signature=pending).claim()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _loopback_dns():
+    """Every MX check asks a real DNS server on loopback, never the internet (see dns_server)."""
+    from django.test import override_settings
+
+    from .dns_server import LoopbackDNS
+
+    server = LoopbackDNS().start()
+    with override_settings(DNS_NAMESERVERS=[server.address]):
+        yield server
+    server.stop()
+
+
+@pytest.fixture
+def dns_server(_loopback_dns):
+    yield _loopback_dns
+    _loopback_dns.reset()
+
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def scripted_page():
+    """Debian's Chromium with JavaScript on, failing the test on any script error,
+    CSP violation or failed request (the site must run under its own CSP)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS)
+        page = browser.new_context(locale="fr-FR").new_page()
+        problems = []
+        page.on("console", lambda message: problems.append(message.text)
+                if message.type == "error" and "Failed to load resource" not in message.text
+                else None)
+        page.on("response", lambda response: problems.append(response.url)
+                if response.status >= 400 and not response.url.endswith("/favicon.ico")
+                else None)
+        yield page
+        browser.close()
+        assert problems == [], f"script errors, CSP violations or failed requests: {problems}"

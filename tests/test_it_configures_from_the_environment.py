@@ -51,6 +51,7 @@ def test_a_configured_deployment_runs_without_debug_on_its_services():
     ]
     tracking = run({
         "DATABASE_URL": "postgres://u@127.0.0.1/x", "SECRET_KEY": "k" * 50, "MAILER": "brevo",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
         "ANYMAIL_BREVO_API_KEY": "xkeysib-test",
     }, "import django; from django.conf import settings as s; django.setup(); print(s.ANYMAIL)")
     assert "'track_opens': False" in tracking.stdout

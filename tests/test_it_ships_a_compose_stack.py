@@ -1,5 +1,6 @@
 """No Docker engine runs here: Debian's docker-compose validates the file itself."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,23 +22,60 @@ def _config(tmp_path):
 
 def test_the_compose_file_is_valid_and_has_every_service(tmp_path):
     config = _config(tmp_path)
-    assert set(config["services"]) == {"postgres", "redis", "web", "worker", "beat", "mailpit"}
+    assert set(config["services"]) == {
+        "postgres", "redis", "migrate", "web", "worker", "beat", "mailpit"}
+    # The development SMTP sink only comes with `--profile dev`.
+    assert config["services"]["mailpit"]["profiles"] == ["dev"]
+    assert [name for name, service in config["services"].items()
+            if "profiles" in service] == ["mailpit"]
+    assert set(config["volumes"]) == {"postgres-data", "redis-data", "beat-schedule"}
+
+
+def command(services, name):
+    value = services[name]["command"]
+    return value if isinstance(value, str) else " ".join(value)
 
 
 def test_app_services_share_one_definition_and_wait_for_healthy_services(tmp_path):
     services = _config(tmp_path)["services"]
-    for name in ("web", "worker", "beat"):
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert text.count("x-app: &app") == 1
+    for name in ("migrate", "web", "worker", "beat"):
         assert services[name]["image"] == "petition-elus"
+        assert re.search(rf"^  {name}:\n    <<: \*app$", text, re.M), name
+    for name in ("web", "worker", "beat"):
         assert services[name]["depends_on"] == {
             "postgres": {"condition": "service_healthy"},
             "redis": {"condition": "service_healthy"},
+            "migrate": {"condition": "service_completed_successfully"},
         }
-    def command(name):
-        value = services[name]["command"]
-        return value if isinstance(value, str) else " ".join(value)
-
-    assert "migrate" in command("web") and "gunicorn" in command("web")
-    assert "celery -A petition worker" in command("worker")
-    assert "celery -A petition beat" in command("beat")
+    assert "gunicorn" in command(services, "web")
+    assert "celery -A petition worker" in command(services, "worker")
+    assert "--queues email,default" in command(services, "worker")
+    assert "celery -A petition beat" in command(services, "beat")
     for name in ("postgres", "redis", "mailpit", "web"):
         assert services[name]["healthcheck"]["test"]
+
+
+def test_migrations_run_once_before_the_app_starts(tmp_path):
+    services = _config(tmp_path)["services"]
+    assert command(services, "migrate") == "python manage.py migrate --no-input"
+    assert services["migrate"]["restart"] == "no"
+    assert services["migrate"]["depends_on"] == {
+        "postgres": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+    }
+    for name in ("web", "worker", "beat"):
+        assert "migrate" not in command(services, name)
+
+
+def test_the_image_is_built_in_stages_and_runs_without_privileges():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    stages = re.split(r"^FROM ", dockerfile, flags=re.M)[1:]
+    assert len(stages) >= 2
+    build, runtime = stages[0], stages[-1]
+    assert "compilemessages" in build and "collectstatic" in build
+    assert "gettext" not in runtime and "pip install" not in runtime
+    users = re.findall(r"^USER (\S+)$", runtime, re.M)
+    assert users and users[-1] not in ("root", "0")
+    assert re.search(r'^CMD \["gunicorn"\]$', runtime, re.M)  # gunicorn.conf.py does the rest

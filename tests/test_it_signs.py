@@ -22,7 +22,10 @@ def test_a_valid_signature_is_saved_and_an_email_is_queued(
     assert signature.email_normalised == "m.dupont@mairie-exemple.fr"
     challenge = EmailChallenge.objects.get()
     assert (challenge.kind, challenge.state) == ("confirm", "queued")
-    assert len(callbacks) == 1  # the worker is asked only after the commit
+    # The worker is asked only after the commit: to send the email, and to
+    # look the signer up in the register of elected officials.
+    assert [callback.func.__self__.name for callback in callbacks] == [
+        "verification.tasks.send_challenge", "verification.tasks.check_register"]
     page = client.get(response["Location"]).content.decode()
     assert "Vérifiez votre boîte" in page
     assert "m.…@mairie-exemple.fr" in page

@@ -5,14 +5,10 @@ from playwright.sync_api import expect, sync_playwright
 
 from signatures.models import Signature
 
-from .conftest import link_in
+from .conftest import CHROMIUM_ARGS, link_in
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 @pytest.fixture
@@ -73,18 +69,8 @@ def test_an_error_is_shown_next_to_its_field(live_server, browser_page, petition
     assert not Signature.objects.exists()
 
 
-@pytest.fixture
-def admin_page():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=CHROMIUM_ARGS)
-        page = browser.new_context(locale="fr-FR").new_page()
-        yield page
-        browser.close()
-
-
 def test_a_moderator_filters_the_queue_rejects_one_and_approves_another(
-        live_server, admin_page, petition, parties):
+        live_server, scripted_page, petition, parties):
     from django.contrib.auth.models import User
     from django.utils import timezone
 
@@ -99,7 +85,7 @@ def test_a_moderator_filters_the_queue_rejects_one_and_approves_another(
             email=f"j{n}@mairie.fr", mandate="mayor", locality="Lyon", departement="69",
             party=parties[party], consented_at=timezone.now())
         signature.confirm_email()
-    page = admin_page
+    page = scripted_page
     page.goto(live_server.url + "/admin/")
     page.get_by_label("Nom d’utilisateur").fill("mod@campagne.fr")
     page.get_by_label("Mot de passe").fill("un-mot-de-passe-solide")
@@ -126,6 +112,9 @@ def test_a_moderator_filters_the_queue_rejects_one_and_approves_another(
 
     states = dict(Signature.objects.values_list("last_name", "state"))
     assert states == {"Lepen": "rejected", "Martin": "approved", "Durand": "email_confirmed"}
+    page.goto(live_server.url + "/admin/signatures/signature/?state=all&q=Durand")
+    page.locator("#result_list tbody tr th a").first.click()
+    expect(page.locator("#content h2").first).to_be_visible()
     rejected = Signature.objects.get(last_name="Lepen").decisions.last()
     assert (rejected.reason.code, rejected.note, rejected.actor) == ("far-right",
                                                                       "Tête de liste RN", user)

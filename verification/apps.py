@@ -7,4 +7,10 @@ class VerificationConfig(AppConfig):
     verbose_name = _("Verification")
 
     def ready(self):
+        from signatures.forms import EMAIL_DOMAIN_VALIDATORS
+
         from . import receivers, webhooks  # noqa: F401
+        from .domains import refuse_domain_without_mail
+
+        if refuse_domain_without_mail not in EMAIL_DOMAIN_VALIDATORS:
+            EMAIL_DOMAIN_VALIDATORS.append(refuse_domain_without_mail)

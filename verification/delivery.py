@@ -3,12 +3,14 @@
 import logging
 import smtplib
 import socket
+import threading
+import time
 from dataclasses import dataclass
 from email.utils import make_msgid
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -67,6 +69,61 @@ def build_message(challenge: EmailChallenge, token: str) -> EmailMultiAlternativ
     return message
 
 
+# One open connection to the mailer per worker thread, reused from one email
+# to the next: an SMTP handshake (and TLS, and login) costs more than sending
+# a message. It is renewed after a number of messages, since servers cap
+# messages per connection, after a pause, since servers drop idle ones, and
+# after any error, since its state is then unknown.
+MESSAGES_PER_CONNECTION = 100
+IDLE_SECONDS = 10
+_local = threading.local()
+
+
+@dataclass
+class _OpenMailer:
+    backend: object
+    config: str
+    sent: int = 0
+    used_at: float = 0.0
+
+
+def _open_mailer() -> _OpenMailer:
+    config = repr(settings.MAILERS["default"])  # a changed setting gets a new connection
+    current = getattr(_local, "mailer", None)
+    if current is not None and (current.config != config
+                                or current.sent >= MESSAGES_PER_CONNECTION
+                                or time.monotonic() - current.used_at > IDLE_SECONDS):
+        close_mailer()
+        current = None
+    if current is None:
+        backend = mailers["default"]
+        backend.open()
+        current = _local.mailer = _OpenMailer(backend, config, used_at=time.monotonic())
+    return current
+
+
+def close_mailer():
+    current = getattr(_local, "mailer", None)
+    _local.mailer = None
+    if current is not None:
+        try:
+            current.backend.close()
+        except Exception:  # the connection is being dropped anyway
+            logger.debug("Closing the mail connection failed", exc_info=True)
+
+
+def send(message) -> None:
+    """Send through this thread's open connection; an error closes it."""
+    mailer = _open_mailer()
+    try:
+        mailer.backend.send_messages([message])
+    except Exception:
+        close_mailer()
+        raise
+    mailer.sent += 1
+    mailer.used_at = time.monotonic()
+
+
 def is_temporary(error: Exception) -> bool:
     """4xx SMTP replies, network trouble and provider 5xx are worth retrying."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
@@ -90,7 +147,7 @@ def deliver(challenge_id: int) -> Outcome | None:
         return None
     message = build_message(challenge, token)
     try:
-        message.send()
+        send(message)
     except Exception as error:
         description = f"{type(error).__name__}: {error}"
         if is_temporary(error):

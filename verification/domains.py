@@ -1,33 +1,189 @@
-"""What kind of mailbox an address is: an institution's, a webmail, or other."""
+"""What a signer's email domain says: its kind (by DomainRule), the commune's own domain, MX."""
 
-WEBMAIL = {
-    "gmail.com", "googlemail.com", "yahoo.fr", "yahoo.com", "hotmail.fr", "hotmail.com",
-    "outlook.fr", "outlook.com", "live.fr", "live.com", "msn.com", "orange.fr", "wanadoo.fr",
-    "free.fr", "sfr.fr", "neuf.fr", "laposte.net", "bbox.fr", "icloud.com", "me.com",
-    "protonmail.com", "proton.me", "gmx.fr", "gmx.com", "aol.com", "numericable.fr",
-    "club-internet.fr", "aliceadsl.fr", "tutanota.com", "riseup.net", "yandex.com",
-}
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
 
-# Institutions whose addresses are official by construction.
-OFFICIAL_SUFFIXES = (
-    ".gouv.fr", "assemblee-nationale.fr", "senat.fr", "europarl.europa.eu",
-    "paris.fr", ".paris.fr", "corse.fr", "isuconseil.fr",
-)
-# Words that local authorities' own domains carry.
-OFFICIAL_WORDS = (
-    "mairie", "ville-", "ville.", "commune", "agglo", "metropole", "departement", "region",
-    "conseil", "cc-", "communaute", "collectivite", "territoire", "cg", "cd", "ctc",
-)
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from signatures.models import Signature
+from signatures.titles import Mandate
+
+from . import mx
+from .models import DomainRule
+
+log = logging.getLogger(__name__)
+
+Kind = Signature.DomainKind
+Check = Signature.DomainCheck
+
+# Mandates whose locality is a commune: only their domain can be the commune's own.
+COMMUNE_MANDATES = {Mandate.MUNICIPAL_COUNCILLOR, Mandate.MAYOR, Mandate.DEPUTY_MAYOR,
+                    Mandate.DISTRICT_COUNCILLOR}
+
+
+# --- kind, by rule ------------------------------------------------------------
+
+def patterns_for(domain: str) -> list[str]:
+    """The rule patterns that cover a domain, most specific first.
+
+    a.b.gouv.fr → a.b.gouv.fr, *.b.gouv.fr, *.gouv.fr, *.fr
+    """
+    labels = domain.lower().strip(".").split(".")
+    return [domain.lower().strip(".")] + [
+        "*." + ".".join(labels[i:]) for i in range(1, len(labels))]
+
+
+def rule_for(domain: str) -> DomainRule | None:
+    if not domain:
+        return None
+    patterns = patterns_for(domain)
+    rules = {rule.pattern: rule for rule in DomainRule.objects.filter(pattern__in=patterns)}
+    return next((rules[pattern] for pattern in patterns if pattern in rules), None)
 
 
 def domain_kind(domain: str) -> str:
-    domain = domain.lower().strip(".")
-    if domain in WEBMAIL:
-        return "webmail"
-    if domain.endswith(OFFICIAL_SUFFIXES) or domain in {s.lstrip(".") for s in OFFICIAL_SUFFIXES}:
-        return "official"
-    label = domain.rsplit(".", 1)[0]
-    if domain.endswith(".fr") and any(label.startswith(w) or f".{w}" in label or
-                                      f"-{w}" in label for w in OFFICIAL_WORDS if len(w) > 3):
-        return "official"
-    return "other"
+    """official, webmail, not_mandate or unknown: what the signing path stores."""
+    rule = rule_for(domain)
+    return rule.kind if rule else Kind.UNKNOWN
+
+
+def reclassify(patterns) -> int:
+    """Store the kind the rules now give on every signature under these patterns."""
+    covered = Signature.objects.none()
+    for pattern in patterns:
+        if pattern.startswith("*."):
+            covered |= Signature.objects.filter(email_domain__endswith=pattern[1:])
+        else:
+            covered |= Signature.objects.filter(email_domain=pattern)
+    domains = set(covered.exclude(email_domain="").values_list("email_domain", flat=True)
+                  .distinct())
+    changed = 0
+    for domain in domains:
+        changed += (Signature.objects.filter(email_domain=domain)
+                    .exclude(email_domain_kind=(kind := domain_kind(domain)))
+                    .update(email_domain_kind=kind))
+    return changed
+
+
+# --- the commune's own domain -------------------------------------------------
+
+def commune_slug(name: str) -> str:
+    """Saint-Étienne-de-Tinée → saint-etienne-de-tinee; L'Haÿ-les-Roses → l-hay-les-roses."""
+    name = re.sub(r"\(.*?\)", " ", name)  # "Lyon (69)"
+    folded = unicodedata.normalize("NFKD", name.casefold().replace("œ", "oe").replace("æ", "ae"))
+    ascii_name = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")
+
+
+def commune_domains(name: str) -> list[str]:
+    """The usual patterns of a town hall's domain, derived from the commune's name."""
+    slug = commune_slug(name)
+    return [f"mairie-{slug}.fr", f"ville-{slug}.fr", f"{slug}.fr"] if slug else []
+
+
+@dataclass
+class CommuneEvidence:
+    # "confirmed": a moderator confirmed the domain as this commune's;
+    # "other_commune": confirmed, but as another commune's;
+    # "derived": the domain follows a usual pattern for the commune's name.
+    status: str
+    rule: DomainRule | None = None
+
+    @property
+    def label(self):
+        return {
+            "confirmed": _("confirmed commune domain"),
+            "other_commune": _("confirmed domain of another commune (INSEE %(code)s)"),
+            "derived": _("matches the commune's own domain (derived)"),
+        }[self.status] % {"code": self.rule.commune_code if self.rule else ""}
+
+
+def commune_evidence(signature) -> CommuneEvidence | None:
+    rule = rule_for(signature.email_domain)
+    commune_code = signature.locality_code
+    if rule and rule.commune_code:
+        if commune_code and commune_code != rule.commune_code:
+            return CommuneEvidence("other_commune", rule)
+        return CommuneEvidence("confirmed", rule)
+    if (signature.mandate in COMMUNE_MANDATES
+            and signature.email_domain in commune_domains(signature.locality)):
+        return CommuneEvidence("derived")
+    return None
+
+
+def may_confirm_commune_domain(signature) -> bool:
+    """A commune mandate's domain that no rule covers yet."""
+    return bool(signature.mandate in COMMUNE_MANDATES and signature.email_domain
+                and rule_for(signature.email_domain) is None)
+
+
+def confirm_commune_domain(signature, actor) -> DomainRule | None:
+    """A moderator vouches for the signer's domain as the commune's own: it becomes a rule."""
+    if not may_confirm_commune_domain(signature):
+        return None
+    commune_code = signature.locality_code
+    with transaction.atomic():
+        rule, created = DomainRule.objects.get_or_create(
+            pattern=signature.email_domain,
+            defaults={"kind": DomainRule.Kind.OFFICIAL, "commune_code": commune_code,
+                      "created_by": actor,
+                      "note": f"Commune domain of {signature.locality} "
+                              f"({signature.departement}), confirmed from signature "
+                              f"#{signature.pk}."})
+    return rule if created else None
+
+
+# --- can it receive mail? -----------------------------------------------------
+
+def refuse_domain_without_mail(domain: str):
+    """The signing form's check: a domain that cannot receive mail is a typo or a fake."""
+    if mx.check_mail_domain(domain) == Check.CANNOT_RECEIVE:
+        raise ValidationError(
+            _("This address's domain (%(domain)s) cannot receive email. Please check the "
+              "address for a typo, or use another one."),
+            code="domain_cannot_receive", params={"domain": domain})
+
+
+def record_email_domain(signature):
+    """At signing: the domain's kind, and the DNS answer the form just had (cached)."""
+    signature.email_domain_kind = domain_kind(signature.email_domain)
+    signature.email_domain_check = mx.check_mail_domain(signature.email_domain)
+    Signature.objects.filter(pk=signature.pk).update(
+        email_domain_kind=signature.email_domain_kind,
+        email_domain_check=signature.email_domain_check)
+
+
+# After this many unanswered domains in a row, our resolver is the trouble:
+# stop, and let the next run try again.
+GIVE_UP_AFTER = 5
+
+
+def recheck_unchecked(limit=200) -> dict:
+    """Ask DNS again about the domains it did not answer; record what it says now.
+
+    A dead domain is recorded as such, for the moderator to see and filter;
+    the signature itself is left alone.
+    """
+    domains = list(Signature.objects.live()
+                   .filter(email_domain_check=Check.UNCHECKED).exclude(email_domain="")
+                   .values_list("email_domain", flat=True).distinct()[:limit])
+    outcomes = {Check.OK: 0, Check.CANNOT_RECEIVE: 0, Check.UNCHECKED: 0}
+    unanswered_in_a_row = 0
+    for domain in domains:
+        outcome = mx.check_mail_domain(domain, fresh=True)
+        outcomes[outcome] += 1
+        if outcome == Check.UNCHECKED:
+            unanswered_in_a_row += 1
+            if unanswered_in_a_row >= GIVE_UP_AFTER:
+                log.warning("DNS did not answer for %d domains in a row; next run retries",
+                            unanswered_in_a_row)
+                break
+            continue
+        unanswered_in_a_row = 0
+        Signature.objects.filter(email_domain=domain, email_domain_check=Check.UNCHECKED
+                                 ).update(email_domain_check=outcome)
+    return {str(key): value for key, value in outcomes.items()}

@@ -1,19 +1,17 @@
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from signatures.models import Signature
 from signatures.signals import signature_submitted, signatures_moved
 
-from .domains import domain_kind
-from .models import EmailChallenge, may_email_again, queue_email, queue_emails
+from .domains import reclassify, record_email_domain
+from .models import DomainRule, EmailChallenge, may_email_again, queue_email, queue_emails
 
 
 @receiver(signature_submitted)
 def email_the_signer(sender, signature, duplicate, language, **kwargs):
     if not duplicate:
-        signature.email_domain_kind = domain_kind(signature.email_domain)
-        Signature.objects.filter(pk=signature.pk).update(
-            email_domain_kind=signature.email_domain_kind)
+        record_email_domain(signature)
     elif not may_email_again(signature):
         return  # re-submitting someone's address must not flood their mailbox
     kind = EmailChallenge.Kind.ALREADY_SIGNED if duplicate else EmailChallenge.Kind.CONFIRM
@@ -27,7 +25,40 @@ NOTICES = {
 
 
 @receiver(signatures_moved)
+def cancel_links_of_rejected_signatures(sender, ids, transition, **kwargs):
+    """A flood rejected before it confirmed: its queued links are never sent."""
+    if transition == "reject":
+        EmailChallenge.objects.filter(
+            signature_id__in=ids, kind=EmailChallenge.Kind.CONFIRM,
+            state__in=[EmailChallenge.State.QUEUED, EmailChallenge.State.DEFERRED],
+        ).update(state=EmailChallenge.State.FAILED, last_error="cancelled: signature rejected")
+
+
+@receiver(signatures_moved)
 def tell_the_signer_of_the_decision(sender, ids, transition, **kwargs):
     setting, kind = NOTICES.get(transition, (None, None))
     if setting and getattr(settings, setting):
         queue_emails(ids, kind)
+
+
+@receiver(post_save, sender=DomainRule)
+def reclassify_after_saving_a_rule(sender, instance, **kwargs):
+    reclassify({instance.pattern, getattr(instance, "replaced_pattern", None) or instance.pattern})
+
+
+@receiver(post_delete, sender=DomainRule)
+def reclassify_after_deleting_a_rule(sender, instance, **kwargs):
+    reclassify({instance.pattern})
+
+
+@receiver(signature_submitted)
+def check_the_register(sender, signature, duplicate, **kwargs):
+    """Look the signer up in the register once the signature is committed.
+
+    If the broker is down, the signature stays unchecked and beat's
+    queue_register_checks picks it up.
+    """
+    if not duplicate:
+        from .tasks import check_register
+
+        check_register.delay_on_commit(signature.pk)

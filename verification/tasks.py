@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import delivery, models
+from . import delivery, domains, models, register
 
 
 @shared_task(acks_late=True)
@@ -18,3 +18,29 @@ def requeue_stale_challenges():
 @shared_task
 def send_reminders():
     return models.send_reminders()
+
+
+@shared_task
+def report_floods():
+    return models.FloodAlert.objects.report()
+
+
+@shared_task
+def recheck_unchecked_email_domains():
+    return domains.recheck_unchecked()
+
+
+@shared_task(acks_late=True)
+def check_register(signature_id):
+    return register.check([signature_id])
+
+
+@shared_task(acks_late=True)
+def check_register_batch(signature_ids):
+    return register.check(signature_ids)
+
+
+@shared_task
+def queue_register_checks(limit=None):
+    """After an import, and from beat: signatures not checked against the latest files."""
+    return register.queue_due_checks(limit)

@@ -6,6 +6,9 @@ COG 2026). Regenerate with:
     npm pack @etalab/decoupage-administratif@6.0.0
     tar xzf etalab-decoupage-administratif-6.0.0.tgz
     python signatures/data/derive.py package/data
+
+`manage.py refresh_places` does the same for places.json.gz, and also reads
+INSEE's COG commune file (v_commune_AAAA.csv).
 """
 
 import json
@@ -13,6 +16,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent.parent))  # the project root, for signatures.places
+
+from signatures.places import SOURCE, data_from_etalab, write_data  # noqa: E402
 
 
 def main(source: Path):
@@ -22,12 +28,10 @@ def main(source: Path):
         for d in json.loads((source / "departements.json").read_text())
     ]
     (HERE / "departements.json").write_text(
-        json.dumps(
-            {"source": "@etalab/decoupage-administratif@6.0.0 (MIT), COG 2026",
-             "departements": departements},
-            ensure_ascii=False, indent=0,
-        ) + "\n"
+        json.dumps({"source": SOURCE, "departements": departements},
+                   ensure_ascii=False, indent=0) + "\n"
     )
+    write_data(data_from_etalab(source), HERE / "places.json.gz")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from signatures.roles import ensure_moderators_group
 
@@ -36,3 +37,10 @@ class Command(BaseCommand):
                                              default_token_generator.make_token(user)])
         self.stdout.write(f"{'Added' if created else 'Updated'} moderator {email}.")
         self.stdout.write(f"One-time link to set the password: {settings.SITE_URL}{path}")
+        if settings.ADMIN_OTP_REQUIRED:
+            # A new key each time: running the command again replaces a lost phone.
+            TOTPDevice.objects.filter(user=user).delete()
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+            self.stdout.write("Second factor: add this to an authenticator app "
+                              "(pass it on as privately as the link above):")
+            self.stdout.write(f"  {device.config_url}")

@@ -1,0 +1,570 @@
+"""The web benchmark behind `make bench`: the site under wrk, at 600,000 signatures and at 1,000.
+
+    .venv/bin/python bench/web.py                # everything, as `make bench` runs it
+    BENCH_DURATION=5 .venv/bin/python bench/web.py --skip-emails   # a quick check
+
+1. Loads 600,000 synthetic signatures (bench/dataset.py, COPY) into
+   petition_bench_600k, and 1,000 into petition_bench_1k; reports the time.
+2. Starts gunicorn with the production settings and gunicorn.conf.py on
+   127.0.0.1 (DEBUG off, every middleware, Redis cache). Two deviations from
+   production, both for a plain-HTTP load generator: no HTTPS redirect, and the
+   signing rate limits off (one client signs thousands of times).
+3. Drives wrk (fixed connections and duration, below) through each scenario,
+   with a warm-up; the signing POST uses bench/lua/sign.lua.
+4. Checks that every accepted POST is in the database with its challenge
+   queued and published to the broker.
+5. Downloads the full CSV export, sampling the gunicorn workers' RSS.
+6. Runs bench/outbox_throughput.py: confirmation emails per second through
+   two Celery worker processes to a loopback SMTP sink.
+7. Prints the table and writes it to bench/results/latest.md.
+
+Settings (environment): BENCH_DURATION (seconds per scenario, 15),
+BENCH_CONNECTIONS (16), BENCH_WRK_THREADS (2), BENCH_EMAILS (10000),
+BENCH_REUSE=1 (keep the loaded databases if their row counts match),
+BENCH_PROPOSED_INDEXES=1 (add the indexes proposed in docs/performance.md
+before measuring), WEB_CONCURRENCY and GUNICORN_THREADS (as in production).
+"""
+
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import dataset  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv/bin"
+RESULTS = ROOT / "bench/results"
+PG = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+DATABASES = {600_000: f"{PG}/petition_bench_600k", 1_000: f"{PG}/petition_bench_1k"}
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+DURATION = int(os.environ.get("BENCH_DURATION", 15))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
+WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", 2))
+EMAILS = int(os.environ.get("BENCH_EMAILS", 10_000))
+SLUG = dataset.PETITION
+P = f"/p/{SLUG}"
+
+# Ratio of each scenario's requests/s to the static ceiling's (issue 8).
+TARGETS = {"petition": 0.5, "count": 0.7, "list": 0.3, "filtered": 0.3, "deep": 0.3,
+           "search": 0.2, "sign": 0.1}
+LIST_SCENARIOS = ("list", "filtered", "deep", "search")
+LABELS = {
+    "static": "static file (ceiling)", "petition": "petition page", "count": "count.json",
+    "list": "signatories, page 1", "filtered": "signatories, département + mandate",
+    "deep": "signatories, deep page (keyset)", "search": "signatories, name search",
+    "sign": "signing POST",
+}
+# Indexes proposed to the lead (docs/performance.md), not in the migrations yet.
+PROPOSED_INDEXES = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS sig_search_trgm ON signatures_signature "
+    "USING gin (search_key gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS sig_public_departement ON signatures_signature "
+    "(petition_id, state, departement, approved_at DESC, id DESC)",
+]
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- the databases -----------------------------------------------------------------
+
+def base_env():
+    """Production settings, as a clean environment (nothing inherited from the shell)."""
+    return {
+        "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
+        "DJANGO_SETTINGS_MODULE": "petition.settings",
+        "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost", "CONN_MAX_AGE": "60", "MAILER": "smtp",
+        # Plain HTTP from wrk on loopback: no redirect to HTTPS.
+        "SECURE_SSL_REDIRECT": "false",
+        # One client signs thousands of times from one address and domain.
+        "RATE_SIGN_PER_IP": "0", "RATE_SIGN_PER_ADDRESS": "0", "RATE_SIGN_PER_DOMAIN": "0",
+        **{name: os.environ[name] for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS")
+           if name in os.environ},
+    }
+
+
+def row_count(url):
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            return conn.execute("SELECT count(*) FROM signatures_signature").fetchone()[0]
+    except psycopg.Error:
+        return None
+
+
+def load_databases():
+    seconds = {}
+    for count, url in DATABASES.items():
+        if os.environ.get("BENCH_REUSE") == "1" and row_count(url) == count:
+            log(f"reusing {url} ({count} rows)")
+            continue
+        log(f"loading {count} signatures into {url} …")
+        seconds[count] = dataset.load(count, url, base_env())
+        log(f"  {count} rows in {seconds[count]:.1f} s")
+    for url in DATABASES.values():
+        if os.environ.get("BENCH_PROPOSED_INDEXES") == "1":
+            with psycopg.connect(url, autocommit=True) as conn:
+                for statement in PROPOSED_INDEXES:
+                    conn.execute(statement)
+                conn.execute("ANALYZE signatures_signature")
+    return seconds
+
+
+def facts(url):
+    """What the scenarios need from a database: a deep anchor, a busy département, a party."""
+    with psycopg.connect(url) as conn:
+        approved = conn.execute("SELECT count(*) FROM signatures_signature "
+                                "WHERE state = 'approved'").fetchone()[0]
+        # 90% of the way down the list, newest first: page ~10,000 at 600k.
+        deep = conn.execute(
+            "SELECT id FROM signatures_signature WHERE state = 'approved' "
+            "ORDER BY approved_at DESC, id DESC OFFSET %s LIMIT 1",
+            [int(approved * 0.9)]).fetchone()[0]
+        party = conn.execute("SELECT id FROM signatures_party WHERE name = 'Parti socialiste'"
+                             ).fetchone()[0]
+    return {"approved": approved, "deep": deep, "party": party}
+
+
+# --- the server ----------------------------------------------------------------------
+
+class Server:
+    """gunicorn with gunicorn.conf.py and the production settings, on loopback."""
+
+    def __init__(self, url, dns_port):
+        self.port = free_port()
+        self.env = {**base_env(), "DATABASE_URL": url,
+                    "SITE_URL": f"http://127.0.0.1:{self.port}",
+                    "DNS_NAMESERVERS": f"127.0.0.1:{dns_port}"}
+
+    def __enter__(self):
+        redis.Redis.from_url(REDIS_URL).flushdb()  # no figures or pages from another database
+        RESULTS.mkdir(exist_ok=True)
+        self.log = open(RESULTS / "gunicorn.log", "a")  # noqa: SIM115 (closed in __exit__)
+        # The access log (stdout) is written as in production, then dropped.
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+             "--bind", f"127.0.0.1:{self.port}"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
+            start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url("/healthz"), timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn died: see {RESULTS / 'gunicorn.log'}")
+        raise RuntimeError("gunicorn did not answer /healthz within 60 s")
+
+    def __exit__(self, *exc):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def workers(self):
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                children.append(int(stat.parent.name))
+        return children
+
+
+def pss_mb(pid):
+    """Proportional set size: shared pages (the preloaded app) split between the processes."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def rss_mb(pid):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class DnsServer:
+    """Answers MX for every domain: the signing form asks DNS whether a domain takes mail."""
+
+    def __enter__(self):
+        from dnslib import MX, QTYPE, RR
+        from dnslib.server import BaseResolver, DNSLogger, DNSServer
+
+        class Resolver(BaseResolver):
+            def resolve(self, request, handler):
+                reply = request.reply()
+                name = request.q.qname
+                if request.q.qtype == QTYPE.MX:
+                    reply.add_answer(RR(name, QTYPE.MX, rdata=MX(f"mx.{name}"), ttl=3600))
+                return reply
+
+        self.port = free_port()
+        quiet = DNSLogger(log="-request,-reply,-truncated,-error", prefix=False)
+        self.server = DNSServer(Resolver(), port=self.port, address="127.0.0.1", logger=quiet)
+        self.server.start_thread()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.stop()
+
+
+# --- wrk -------------------------------------------------------------------------------
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def milliseconds(text):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * UNITS[unit]
+
+
+def wrk(url, duration, script=None, env=None):
+    command = ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{duration}s",
+               "--latency", "--timeout", "10s"]
+    if script:
+        command += ["-s", str(script)]
+    result = subprocess.run(command + [url], capture_output=True, text=True,
+                            env={**os.environ, **(env or {})}, timeout=duration + 60)
+    out = result.stdout
+    if result.returncode:
+        raise RuntimeError(f"wrk failed: {result.stderr or out}")
+    percentiles = dict(re.findall(r"^\s*(50|99)%\s+([\d.]+(?:us|ms|s|m))\s*$", out, re.M))
+    if set(percentiles) != {"50", "99"}:
+        raise RuntimeError(f"could not read wrk's latency distribution:\n{out}")
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                        out)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    statuses = {int(s): int(n) for s, n in re.findall(r"^status (\d+) (\d+)$", out, re.M)}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "p50": milliseconds(percentiles["50"]), "p99": milliseconds(percentiles["99"]),
+        "errors": (sum(int(n) for n in sockets.groups()) if sockets else 0)
+        + (int(non_2xx.group(1)) if non_2xx else 0),
+        "statuses": statuses,
+    }
+
+
+def run_scenario(server, name, path, script=None, env=None, warm_up=2):
+    # Warm-up: connections, caches, and each worker's first use of reference data
+    # (a worker's first signing POST loads the places data: several seconds).
+    warm_env = {**env, "BENCH_RUN": env["BENCH_RUN"] + "w"} if env and "BENCH_RUN" in env else env
+    wrk(server.url(path), warm_up, script, warm_env)  # its own addresses: no repeats
+    log(f"  {name} …")
+    result = wrk(server.url(path), DURATION, script, env)
+    log(f"    {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, "
+        f"p99 {result['p99']:.1f} ms, errors {result['errors']}")
+    return result
+
+
+def static_path(server):
+    """A file from the manifest (hashed name), as pages link to it."""
+    manifest = json.loads((ROOT / "staticfiles/staticfiles.json").read_text())
+    return "/static/" + manifest["paths"]["css/site.css"]
+
+
+def list_paths(info, departement):
+    return {
+        "list": f"{P}/signatories/",
+        "filtered": f"{P}/signatories/?departement={departement}&mandate=municipal_councillor",
+        "deep": f"{P}/signatories/?after={info['deep']}",
+        "search": f"{P}/signatories/?q=helene+maillard",
+    }
+
+
+# --- signing ---------------------------------------------------------------------------
+
+def csrf_pair(server):
+    """A CSRF cookie and the form token that goes with it, as a browser would get them."""
+    with urllib.request.urlopen(server.url(f"{P}/sign/"), timeout=10) as response:
+        cookies = "; ".join(response.headers.get_all("Set-Cookie") or [])
+        cookie = re.search(r"csrftoken=([^;]+)", cookies).group(1)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"',
+                          response.read().decode()).group(1)
+    return cookie, token
+
+
+def queued_challenge_ids():
+    """Challenge ids in the broker's `email` queue (kombu messages in a Redis list)."""
+    ids = set()
+    for raw in redis.Redis.from_url(REDIS_URL).lrange("email", 0, -1):
+        message = json.loads(raw)
+        args = json.loads(base64.b64decode(message["body"]))[0]
+        ids.add(args[0])
+    return ids
+
+
+def check_signatures(url, run, accepted):
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT s.id, c.id, c.state FROM signatures_signature s "
+            "LEFT JOIN verification_emailchallenge c ON c.signature_id = s.id "
+            "AND c.kind = 'confirm' WHERE s.email LIKE %s", [f"bench-{run}-%"]).fetchall()
+    signatures = {row[0] for row in rows}
+    challenges = {row[1] for row in rows if row[1] is not None and row[2] == "queued"}
+    published = queued_challenge_ids() & challenges
+    # wrk counts the answers it read; requests still in flight when it stopped
+    # were saved too, so the database may hold a few more than were counted.
+    return {"accepted": accepted, "in_database": len(signatures),
+            "challenges_queued": len(challenges), "published": len(published),
+            "without_published_challenge": len(signatures) - len(published),
+            "lost": max(0, accepted - len(published))}
+
+
+# --- export ----------------------------------------------------------------------------
+
+def export(server):
+    peak = {"rss": 0.0, "pss": 0.0}
+    stop = threading.Event()
+
+    def sample():
+        workers = server.workers()
+        while not stop.is_set():
+            peak["rss"] = max([peak["rss"], *(rss_mb(pid) for pid in workers)])
+            peak["pss"] = max([peak["pss"], *(pss_mb(pid) for pid in workers)])
+            time.sleep(0.05)
+
+    before = max(rss_mb(pid) for pid in server.workers())
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.monotonic()
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    connection.request("GET", f"{P}/signataires.csv")
+    response = connection.getresponse()
+    lines = size = 0
+    first_byte = None
+    while chunk := response.read(1 << 20):
+        first_byte = first_byte or time.monotonic() - started
+        lines += chunk.count(b"\n")
+        size += len(chunk)
+    elapsed = time.monotonic() - started
+    stop.set()
+    sampler.join()
+    return {"rows": lines - 1, "seconds": elapsed, "rows_per_s": (lines - 1) / elapsed,
+            "first_byte_ms": (first_byte or 0) * 1000, "mb": size / 1e6,
+            "peak_rss_mb": peak["rss"], "peak_pss_mb": peak["pss"], "rss_before_mb": before,
+            "status": response.status}
+
+
+# --- cold pages --------------------------------------------------------------------------
+
+def cold_renders(server, paths, times=8):
+    """Sequential requests with the page cache emptied before each: the cost of a render."""
+    client = redis.Redis.from_url(REDIS_URL)
+    out = {}
+    for name, path in paths.items():
+        samples = []
+        for _ in range(times):
+            client.incr("pe:1:page-version")
+            time.sleep(1.1)  # each process re-reads the version once a second
+            started = time.monotonic()
+            with urllib.request.urlopen(server.url(path), timeout=30) as response:
+                response.read()
+            samples.append((time.monotonic() - started) * 1000)
+        samples.sort()
+        out[name] = {"p50": samples[len(samples) // 2], "max": samples[-1]}
+    return out
+
+
+# --- emails ------------------------------------------------------------------------------
+
+def emails():
+    result = subprocess.run(
+        [str(BIN / "python"), "outbox_throughput.py", str(EMAILS), "300"],
+        cwd=ROOT / "bench", capture_output=True, text=True, timeout=3600,
+        env={**os.environ, "BENCH_REDIS_URL": REDIS_URL})
+    out = result.stdout
+    throughput = re.search(r"throughput: (\d+) emails in ([\d.]+) s = (\d+) emails/s.*"
+                           r"duplicates: (\d+)", out)
+    latency = re.search(r"p50 (\d+) ms, p99 (\d+) ms", out)
+    if not throughput:
+        return {"error": (result.stderr or out)[-2000:]}
+    return {"emails": int(throughput.group(1)), "seconds": float(throughput.group(2)),
+            "per_s": int(throughput.group(3)), "duplicates": int(throughput.group(4)),
+            "latency_p50": int(latency.group(1)) if latency else None,
+            "latency_p99": int(latency.group(2)) if latency else None}
+
+
+# --- the run -------------------------------------------------------------------------------
+
+def collectstatic():
+    env = {**base_env(), "DATABASE_URL": DATABASES[1_000]}
+    subprocess.run([str(BIN / "python"), "manage.py", "collectstatic", "--no-input", "-v", "0"],
+                   cwd=ROOT, env=env, check=True)
+
+
+def main():
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install wrk (Debian's package), then make bench.")
+    started = time.monotonic()
+    load_seconds = load_databases()
+    collectstatic()
+    results, cold, report = {}, {}, {}
+    departement = None
+    with DnsServer() as dns:
+        info = facts(DATABASES[600_000])
+        with psycopg.connect(DATABASES[600_000]) as conn:
+            departement = conn.execute(
+                "SELECT departement FROM signatures_signature WHERE state = 'approved' "
+                "GROUP BY departement ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+        log("600,000 signatures:")
+        with Server(DATABASES[600_000], dns.port) as server:
+            results["static"] = run_scenario(server, "static", static_path(server))
+            results["petition"] = run_scenario(server, "petition", f"{P}/")
+            results["count"] = run_scenario(server, "count", f"{P}/count.json")
+            paths = list_paths(info, departement)
+            for name in LIST_SCENARIOS:
+                results[name] = run_scenario(server, name, paths[name])
+            # The export before signing: a worker's first signing POST loads the
+            # places reference data, which would hide what the export itself costs.
+            log("  export …")
+            report["export"] = export(server)
+            log(f"    {report['export']}")
+            cold[600_000] = cold_renders(server, {k: paths[k] for k in ("list", "filtered")})
+            run = str(int(time.time()))
+            cookie, token = csrf_pair(server)
+            env = {"BENCH_CSRF_COOKIE": cookie, "BENCH_CSRF_TOKEN": token,
+                   "BENCH_PARTY": str(info["party"]), "BENCH_RUN": run}
+            results["sign"] = run_scenario(server, "sign", f"{P}/sign/",
+                                           ROOT / "bench/lua/sign.lua", env, warm_up=10)
+            accepted = results["sign"]["statuses"].get(302, 0)
+            report["signing"] = check_signatures(DATABASES[600_000], run, accepted)
+            log(f"    check: {report['signing']}")
+            report["rss_after_signing"] = max(rss_mb(pid) for pid in server.workers())
+        log("1,000 signatures:")
+        info_1k = facts(DATABASES[1_000])
+        small = {}
+        with Server(DATABASES[1_000], dns.port) as server:
+            paths = list_paths(info_1k, departement)
+            for name in LIST_SCENARIOS:
+                small[name] = run_scenario(server, name, paths[name])
+            cold[1_000] = cold_renders(server, {k: paths[k] for k in ("list", "filtered")})
+    if "--skip-emails" not in sys.argv:
+        log("emails …")
+        report["emails"] = emails()
+        log(f"  {report['emails']}")
+    total = time.monotonic() - started
+    text = table(results, small, cold, report, load_seconds, total)
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.md").write_text(text)
+
+
+def table(results, small, cold, report, load_seconds, total):
+    ceiling = results["static"]["rps"]
+    lines = [
+        f"# make bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"{os.cpu_count()} cores, load average before the run "
+        f"{os.getloadavg()[0]:.2f}; wrk {WRK_THREADS} threads, {CONNECTIONS} connections, "
+        f"{DURATION} s per scenario; gunicorn.conf.py"
+        + "".join(f", {k}={os.environ[k]}" for k in ("WEB_CONCURRENCY", "GUNICORN_THREADS")
+                  if k in os.environ)
+        + (" ; proposed indexes applied" if os.environ.get("BENCH_PROPOSED_INDEXES") == "1"
+           else ""),
+        "",
+        "| scenario (600,000 signatures) | req/s | p50 ms | p99 ms | errors | × static | target "
+        "| 1k req/s ÷ 600k req/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, result in results.items():
+        ratio = result["rps"] / ceiling if ceiling else 0
+        target = TARGETS.get(name)
+        verdict = "" if target is None else f"≥ {target} {'✓' if ratio >= target else '✗'}"
+        growth = ""
+        if name in small and result["rps"]:
+            slowdown = small[name]["rps"] / result["rps"]
+            growth = f"{slowdown:.2f} {'✓' if slowdown <= 1.3 else '✗'}"
+        lines.append(f"| {LABELS[name]} | {result['rps']:.0f} | {result['p50']:.1f} | "
+                     f"{result['p99']:.1f} | {result['errors']} | {ratio:.2f} | {verdict} "
+                     f"| {growth} |")
+    lines += ["", "| same, at 1,000 signatures | req/s | p50 ms | p99 ms | errors |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    for name, result in small.items():
+        lines.append(f"| {LABELS[name]} | {result['rps']:.0f} | {result['p50']:.1f} | "
+                     f"{result['p99']:.1f} | {result['errors']} |")
+    lines += ["", "Uncached renders (page cache emptied before each of 8 sequential requests):",
+              "", "| page | 600k p50 ms | 600k max ms | 1k p50 ms | 1k max ms |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    for name in cold.get(600_000, {}):
+        big, little = cold[600_000][name], cold[1_000][name]
+        lines.append(f"| {LABELS[name]} | {big['p50']:.1f} | {big['max']:.1f} | "
+                     f"{little['p50']:.1f} | {little['max']:.1f} |")
+    signing = report.get("signing", {})
+    sign = results.get("sign", {})
+    lines += ["", f"**Signing**: {signing.get('accepted')} POSTs accepted (302), "
+              f"statuses {sign.get('statuses')}; in the database: {signing.get('in_database')}, "
+              f"challenges queued: {signing.get('challenges_queued')}, published to the broker: "
+              f"{signing.get('published')}; saved without a published challenge: "
+              f"{signing.get('without_published_challenge')}; lost: {signing.get('lost')}. "
+              f"p99 {sign.get('p99', 0):.1f} ms (target < 100 ms at 16 connections)."]
+    exported = report.get("export")
+    if exported:
+        lines += ["", f"**CSV export**: {exported['rows']} rows ({exported['mb']:.0f} MB) in "
+                  f"{exported['seconds']:.1f} s = {exported['rows_per_s']:,.0f} rows/s "
+                  f"(target ≥ 100,000); first byte after {exported['first_byte_ms']:.0f} ms; "
+                  f"peak RSS of a gunicorn worker {exported['peak_rss_mb']:.0f} MB "
+                  f"(before the export: {exported['rss_before_mb']:.0f} MB; target < 150 MB), "
+                  f"peak PSS {exported['peak_pss_mb']:.0f} MB (pages shared with the "
+                  "preloading master counted in part). After the signing scenario, the "
+                  f"largest worker holds {report.get('rss_after_signing', 0):.0f} MB."]
+    mail = report.get("emails")
+    if mail and "error" not in mail:
+        lines += ["", f"**Confirmation emails**: {mail['emails']} in {mail['seconds']:.1f} s = "
+                  f"{mail['per_s']} emails/s through two Celery worker processes (target ≥ 200); "
+                  f"duplicates: {mail['duplicates']}; submit → inbox p50 {mail['latency_p50']} ms,"
+                  f" p99 {mail['latency_p99']} ms."]
+    elif mail:
+        lines += ["", f"**Confirmation emails**: failed: {mail['error']}"]
+    loads = ", ".join(f"{count:,} rows in {seconds:.1f} s" for count, seconds
+                      in load_seconds.items()) or "reused from a previous run"
+    lines += ["", f"**Loading** (COPY, indexes, VACUUM ANALYZE): {loads}.",
+              "", f"Whole run: {total / 60:.1f} min.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Whole public pages kept in the shared cache for a few seconds.
+
+A launch-day crowd asks for the same few URLs (the petition, the count, the
+first page of signatories and its filters). Each is rendered once per version
+and per minute, and every web instance serves it from Redis. Changing the
+public figures (moderation, a petition edit) bumps the version, so a cached
+page is never staler than the figures it shows.
+
+What is never cached here: a request carrying a session or a flash-message
+cookie (its page may say something to that visitor alone), a response that
+sets a cookie or used the session or the CSRF token, a non-200 answer, a
+stream, and the long tail of URLs (`q` searches and `after` pages, which would
+only fill Redis: they run on indexes instead).
+"""
+
+import functools
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.cache import has_vary_header
+
+SECONDS = 60
+VERSION_KEY = "page-version"
+# Each process reads the version at most this often: a hit then costs one
+# round trip to Redis, and a change shows on every instance within a second.
+VERSION_SECONDS = 1.0
+UNCACHED_PARAMETERS = {"q", "after"}
+_version = {"value": 0, "read_at": float("-inf")}
+# Each process also keeps the pages it served within the same second, as a
+# CDN would: a crowd on one URL costs no round trip to Redis. Bounded, and
+# never staler than the version it was read with (VERSION_SECONDS).
+RECENT_PAGES = 64
+_recent = OrderedDict()  # key -> (stored at, content, headers)
+_recent_lock = threading.Lock()
+
+
+def _recall(key):
+    with _recent_lock:
+        entry = _recent.get(key)
+    if entry and time.monotonic() - entry[0] <= VERSION_SECONDS:
+        return entry[1:]
+    return None
+
+
+def _remember(key, cached):
+    with _recent_lock:
+        _recent[key] = (time.monotonic(), *cached)
+        _recent.move_to_end(key)
+        while len(_recent) > RECENT_PAGES:
+            _recent.popitem(last=False)
+
+
+def bump():
+    """Every cached page is out of date (new figures, edited petition)."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 1, None)
+    _version["read_at"] = float("-inf")  # this process sees it at once
+    with _recent_lock:
+        _recent.clear()
+
+
+def current_version():
+    now = time.monotonic()
+    if now - _version["read_at"] > VERSION_SECONDS:
+        _version.update(value=cache.get(VERSION_KEY, 0), read_at=now)
+    return _version["value"]
+
+
+def _cacheable_request(request) -> bool:
+    return (request.method == "GET"
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and getattr(settings, "MESSAGES_COOKIE_NAME", "messages") not in request.COOKIES
+            and not UNCACHED_PARAMETERS & set(request.GET))
+
+
+def _cacheable_response(request, response) -> bool:
+    session = getattr(request, "session", None)
+    return (response.status_code == 200 and not response.streaming
+            and not response.cookies
+            and not (session is not None and session.accessed)
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and not has_vary_header(response, "Cookie"))
+
+
+def _key(request) -> str:
+    # The path alone says the language (i18n_patterns: "/" is French, "/en/" English).
+    # get_host() refuses a host outside ALLOWED_HOSTS (a 400, as without the cache);
+    # host and scheme are in the key because pages carry absolute links.
+    url = request.build_absolute_uri()
+    return f"page:{current_version()}:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
+
+
+def public_page(view):
+    """Mark this view's pages as the same for every visitor: the middleware may keep them."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.public_page = True
+        return response
+
+    return wrapper
+
+
+def middleware(get_response):
+    """Serve marked pages from the shared cache, before the rest of the middleware runs.
+
+    It sits just after SecurityMiddleware and WhiteNoise: a hit skips sessions,
+    CSRF, locale, auth and the rest, and carries the headers they had set on
+    the page when it was stored (CSP, Vary, Content-Language...).
+    """
+    def page_cache(request):
+        if not _cacheable_request(request):
+            return get_response(request)
+        key = _key(request)
+        cached = _recall(key)
+        if cached is None and (cached := cache.get(key)) is not None:
+            _remember(key, cached)
+        if cached is not None:
+            content, headers = cached
+            response = HttpResponse(content, headers=headers)
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = get_response(request)
+        if getattr(response, "public_page", False) and _cacheable_response(request, response):
+            cache.set(key, (response.content, dict(response.items())), SECONDS)
+        return response
+
+    return page_cache

@@ -1,0 +1,89 @@
+"""A crowd reads public pages from the shared cache; forms are never stored anywhere;
+the counts are kept up to date by moderation, never recounted by a reader."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from signatures import figures
+from signatures.models import Signature
+
+PAGE = "/p/vsa-jo-2024/"
+LIST = "/p/vsa-jo-2024/signatories/"
+COUNT = "/p/vsa-jo-2024/count.json"
+
+
+def signature(petition, party, n, state="email_confirmed"):
+    return Signature.objects.create(
+        petition=petition, civility="F", first_name="Anne", last_name=f"Cachée{n}",
+        email=f"a{n}@mairie-lyon.fr", mandate="mayor", locality="Lyon", departement="69",
+        party=party, consented_at=timezone.now(), state=state,
+        email_confirmed_at=timezone.now())
+
+
+@pytest.mark.django_db
+def test_the_second_reader_gets_the_same_page_from_the_cache(client, petition):
+    first = client.get(PAGE)
+    assert "X-Page-Cache" not in first
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(PAGE)
+    assert second["X-Page-Cache"] == "hit" and len(queries) == 0
+    assert second.content == first.content
+    for header in ("Content-Security-Policy", "Cache-Control", "X-Frame-Options",
+                   "Content-Language"):
+        assert second[header] == first[header]
+    assert second["Cache-Control"] == "public, max-age=60, stale-while-revalidate=300"
+
+
+@pytest.mark.django_db
+def test_searches_deep_pages_and_visitors_with_a_session_are_not_served_from_it(
+        client, petition, parties):
+    for path in (f"{LIST}?q=lyon", f"{LIST}?after=1"):
+        client.get(path)
+        assert "X-Page-Cache" not in client.get(path)
+    client.get(PAGE)
+    client.cookies["sessionid"] = "a-visitor-who-signed"
+    assert "X-Page-Cache" not in client.get(PAGE)
+
+
+@pytest.mark.django_db
+def test_forms_are_never_stored_nor_shared(client, petition, signature_data):
+    for _ in range(2):
+        response = client.get("/p/vsa-jo-2024/sign/")
+        assert "X-Page-Cache" not in response
+        assert response["Cache-Control"] == "no-store"
+    response = client.post("/p/vsa-jo-2024/sign/", signature_data, follow=True)
+    assert response.redirect_chain and response["Cache-Control"] == "no-store"  # check inbox
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_moderator_decision_shows_at_once_without_a_recount(
+        client, petition, parties, moderator):
+    signature(petition, parties["PS"], 1, state="approved")
+    assert client.get(COUNT).json()["total"] == 1
+    client.get(PAGE)
+    pending = signature(petition, parties["LR"], 2)
+    with CaptureQueriesContext(connection) as queries:
+        pending.approve(moderator)
+    # The figures were adjusted from the moved row: no count over the table.
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
+    counts = client.get(COUNT).json()
+    assert counts["total"] == 2 and counts["by_party"]["Les Républicains"] == 1
+    assert "Cachée2" in client.get(PAGE).content.decode()
+    Signature.objects.get(pk=pending.pk).withdraw()
+    assert client.get(COUNT).json()["total"] == 1
+    assert "Cachée2" not in client.get(PAGE).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_nightly_repair_mends_drifted_figures(petition, parties):
+    signature(petition, parties["PS"], 1, state="approved")
+    assert figures.approved_count(petition) == 1
+    cache.set(f"public-figures:{petition.pk}",
+              {"by_mandate": {"mayor": 7}, "by_party": {}, "by_departement": {}}, None)
+    assert figures.approved_count(petition) == 7  # a reader trusts the aggregate
+    assert figures.repair([petition.pk]) == 1
+    assert figures.approved_count(petition) == 1
+    assert figures.repair([petition.pk]) == 0

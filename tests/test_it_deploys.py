@@ -1,0 +1,114 @@
+"""Production: the documented variables are enough, nothing per-process sneaks in, and
+gunicorn logs JSON lines without IP addresses or tokens."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .conftest import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def documented_environment() -> dict:
+    """The variables .env.example sets, with its values (inline comments dropped)."""
+    env = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if match := re.match(r"^([A-Z][A-Z0-9_]*)=(.*)$", line):
+            env[match.group(1)] = re.split(r"\s+#", match.group(2))[0].strip()
+    return env
+
+
+def run(env, *args):
+    # DJANGO_SETTINGS_MODULE is what manage.py, the wsgi module and Celery set themselves.
+    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
+             "DJANGO_SETTINGS_MODULE": "petition.settings", **env}
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_starts_with_only_the_documented_variables():
+    env = {**documented_environment(),
+           # The example's placeholders, replaced as the README asks.
+           "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijkl",
+           "SECURE_HSTS_PRELOAD": "true"}
+    assert env["REDIS_URL"] and env["DATABASE_URL"]
+    loaded = run(env, "-c", "import django; django.setup(); from django.conf import settings; "
+                            "print(settings.DEBUG, settings.CACHES['default']['BACKEND'])")
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == ["False", "django.core.cache.backends.redis.RedisCache"]
+    checked = run(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_production_refuses_what_breaks_with_two_instances():
+    base = {"DATABASE_URL": "postgres://u@127.0.0.1/x", "SECRET_KEY": "k" * 50,
+            "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    code = "import django; django.setup()"
+    # A local-memory cache: each instance would count rate limits and figures alone.
+    no_redis = run({k: v for k, v in base.items() if k != "REDIS_URL"}, "-c", code)
+    assert no_redis.returncode != 0 and "REDIS_URL is required" in no_redis.stderr
+    # Emails written as files inside one container.
+    files = run({**base, "MAILER": "file"}, "-c", code)
+    assert files.returncode != 0 and "MAILER=file" in files.stderr
+    # Both stay available for local work.
+    assert run({"DEBUG": "true", "DATABASE_URL": "sqlite:////tmp/x.sqlite3",
+                "MAILER": "file"}, "-c", code).returncode == 0
+
+
+def test_gunicorn_logs_json_without_ip_or_tokens(transactional_db, petition):
+    from django.conf import settings
+
+    port = free_port()
+    env = {key: os.environ[key] for key in os.environ
+           if key in ("PATH", "HOME", "DATABASE_URL", "REDIS_URL", "SECRET_KEY",
+                      "PLAIN_STATIC_NAMES", "MAILER")}
+    env.update(ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="false", WEB_CONCURRENCY="1",
+               GUNICORN_THREADS="2", DATABASE_URL=_test_database_url(settings))
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/healthz")
+        token = "SECRETtoken1234567890abcdef"
+        for path in (f"/confirm/{token}/", "/p/vsa-jo-2024/?q=someone"):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10).read()
+            except urllib.error.HTTPError:
+                pass
+    finally:
+        server.terminate()
+        out, err = server.communicate(timeout=30)
+    access = [json.loads(line) for line in out.splitlines()
+              if line.startswith("{") and '"gunicorn.access"' in line]
+    paths = {entry["path"]: entry for entry in access}
+    assert "/confirm/…" in paths and "/p/vsa-jo-2024/" in paths, out
+    assert paths["/p/vsa-jo-2024/"]["status"] == 200
+    assert token not in out + err and "someone" not in out + err
+    assert "127.0.0.1" not in json.dumps(access)
+    # The server's own lines are JSON too, and say which worker class runs.
+    assert any("gthread" in json.loads(line)["message"] for line in err.splitlines()
+               if line.startswith("{")), err
+
+
+def _test_database_url(settings):
+    db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _wait_for(url, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

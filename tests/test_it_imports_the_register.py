@@ -1,0 +1,248 @@
+"""An operator loads the Répertoire national des élus with `manage.py import_rne`."""
+
+import io
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+from verification.management.commands.import_rne import ProgressBar
+from verification.models import RegisterEntry, RegisterFile
+
+from . import rne_samples
+from .rne_samples import person
+
+
+def import_rne(*paths, **options):
+    out = io.StringIO()
+    with translation.override("fr"):  # as the site's operators read it
+        call_command("import_rne", *[str(p) for p in paths], "--no-recheck", stdout=out,
+                     stderr=io.StringIO(), **options)
+    return out.getvalue()
+
+
+def line(**filters):
+    return RegisterEntry.objects.get(**filters)
+
+
+MUNICIPAL = [
+    # Corsica, both départements; the function column as the Ministry spells it.
+    {"Code du département": "2A", "Libellé du département": "Corse-du-Sud",
+     "Code de la commune": "2A004", "Libellé de la commune": "Ajaccio",
+     **person("CASANOVA", "Marie-Ange"), "Libellé de la fonction": "1er adjoint au Maire"},
+    {"Code du département": "2B", "Libellé du département": "Haute-Corse",
+     "Code de la commune": "033", "Libellé de la commune": "Bastia",
+     **person("SANTONI", "Pierre", sex="M")},
+    # The Métropole de Lyon comes as 69M; its communes are still 69xxx.
+    {"Code du département": "69M", "Libellé du département": "Métropole de Lyon",
+     "Code de la commune": "69123", "Libellé de la commune": "Lyon",
+     **person("GUÉRIN", "Éloïse"), "Libellé de la fonction": "Maire"},
+    # Overseas: La Réunion and Mayotte, with the commune as 3 digits or in full.
+    {"Code du département": "974", "Libellé du département": "La Réunion",
+     "Code de la commune": "411", "Libellé de la commune": "Saint-Denis",
+     **person("HOARAU", "Jean-Hugues", sex="M")},
+    {"Code du département": "976", "Libellé du département": "Mayotte",
+     "Code de la commune": "97611", "Libellé de la commune": "Mamoudzou",
+     **person("MADI", "Fatima")},
+    # Older releases coded Guadeloupe ZA.
+    {"Code du département": "ZA", "Libellé du département": "Guadeloupe",
+     "Code de la commune": "101", "Libellé de la commune": "Les Abymes",
+     **person("LUREL", "Noël", sex="M")},
+]
+
+
+def test_a_latin_1_municipal_file_with_french_dates_keeps_codes_names_and_functions(tmp_path, db):
+    path = rne_samples.write(tmp_path / "elus-conseillers-municipaux-cm.csv", "cm", MUNICIPAL,
+                             encoding="latin-1")
+    output = import_rne(path)
+
+    assert "6 lignes (conseillers municipaux) importées" in output  # operators read French
+    ajaccio = line(last_name="CASANOVA")
+    assert (ajaccio.first_name, ajaccio.function) == ("Marie-Ange", "1er adjoint au Maire")
+    assert (ajaccio.departement, ajaccio.commune_code) == ("2A", "2A004")
+    assert ajaccio.mandate_started_on == date(2020, 7, 3)
+    assert (line(last_name="SANTONI").departement, line(last_name="SANTONI").commune_code) == (
+        "2B", "2B033")
+    lyon = line(last_name="GUÉRIN")  # accents read right from Latin-1
+    assert (lyon.first_name, lyon.departement, lyon.commune_code) == ("Éloïse", "69", "69123")
+    assert line(last_name="HOARAU").commune_code == "97411"
+    assert (line(last_name="MADI").departement, line(last_name="MADI").commune_code) == (
+        "976", "97611")
+    abymes = line(last_name="LUREL")
+    assert (abymes.departement, abymes.commune_code, abymes.first_key) == (
+        "971", "97101", "noel")
+    register_file = RegisterFile.objects.get()
+    assert register_file.kind == "cm" and register_file.rows == 6
+    assert register_file.encoding in ("cp1252", "latin-1")
+
+
+def test_birth_dates_and_professions_are_never_stored(tmp_path, db):
+    path = rne_samples.write(tmp_path / "elus-conseillers-municipaux-cm.csv", "cm", MUNICIPAL)
+    import_rne(path)
+
+    stored = {field.name for field in RegisterEntry._meta.get_fields()}
+    assert not {name for name in stored if "birth" in name or "naiss" in name or "prof" in name}
+    for values in RegisterEntry.objects.values():
+        text = " ".join(str(value) for value in values.values())
+        assert "1961" not in text and "Chef d'entreprise" not in text
+
+
+def test_a_utf8_file_with_a_bom_iso_dates_and_respelled_headers_is_recognised(tmp_path, db):
+    headers = list(rne_samples.HEADERS["mai"])
+    # As later releases spell them: capitals, a typographic apostrophe, no accents,
+    # doubled spaces.
+    headers[6] = "NOM DE L’ÉLU"
+    headers[7] = "Prenom de l'elu"
+    headers[12] = "Date de debut  du mandat"
+    headers[4] = "Code commune"
+    headers[0] = "Code du département (Maire)"  # as releases before 2021 had it
+    path = rne_samples.write(
+        tmp_path / "export-mairies.csv", "mai",
+        [{"Code du département": "06", "Libellé du département": "Alpes-Maritimes",
+          "Code de la commune": "06120", "Libellé de la commune": "Saint-Étienne-de-Tinée",
+          **person("MARTIN", "Claire", started="2020-05-23")}],
+        headers=headers)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+
+    assert "1 lignes (maires) importées" in import_rne(path)
+    mayor = line(last_name="MARTIN")
+    assert (mayor.kind, mayor.commune_code, mayor.territory_name) == (
+        "mai", "06120", "Saint-Étienne-de-Tinée")
+    assert mayor.mandate_started_on == date(2020, 5, 23)
+    assert mayor.line == 2  # the header is line 1
+
+
+@pytest.mark.parametrize(("kind", "row", "expected"), [
+    ("epci", {"Code du département": "06", "N° SIREN": "200030385",
+              "Libellé de l'EPCI": "Métropole Nice Côte d'Azur", "Libellé de la fonction":
+              "Vice-président"},
+     {"epci_siren": "200030385", "territory_name": "Métropole Nice Côte d'Azur"}),
+    ("cd", {"Code du département": "1", "Code du canton": "01", "Libellé du canton": "Ambérieu"},
+     {"departement": "01", "canton_code": "01"}),
+    ("cr", {"Code de la région": "1", "Libellé de la région": "Guadeloupe",
+            "Code de la section départementale": "971"},
+     {"region_code": "01", "departement": "971"}),
+    ("ca", {"Code du département": "75", "Code de la commune": "75056",
+            "Libellé de la commune": "Paris", "Libellé du secteur": "Secteur 1"},
+     {"commune_code": "75056", "territory_name": "Paris – Secteur 1"}),
+    ("ma", {"Code de la région": "94", "Libellé de la région": "Corse",
+            "Libellé de la collectivité à statut particulier": "Collectivité de Corse"},
+     {"region_code": "94", "territory_name": "Collectivité de Corse"}),
+    ("dep", {"Code du département": "06", "Code de la circonscription législative": "0603"},
+     {"departement": "06", "circonscription": "3"}),
+    ("dep", {"Code du département": "ZZ", "Code de la circonscription législative": "5"},
+     {"departement": "99", "circonscription": "5"}),
+    ("sen", {"Code du département": "2B"}, {"departement": "2B"}),
+    ("rpe", {}, {"departement": ""}),
+    ("cons", {"Code de la circonscription consulaire": "101",
+              "Libellé de la circonscription consulaire": "Canada - 1re circonscription"},
+     {"departement": "99", "circonscription": "101"}),
+    ("afe", {"Code de la circonscription AFE": "1", "Libellé la circonscription AFE": "Canada"},
+     {"departement": "99", "territory_name": "Canada"}),
+])
+def test_each_kind_of_file_is_recognised_by_its_headers(tmp_path, db, kind, row, expected):
+    # A neutral name: the headers alone tell the kind.
+    path = rne_samples.write(tmp_path / "telechargement.csv", kind,
+                             [{**row, **person("DURAND", "Anne")}])
+    import_rne(path)
+    entry = line(last_name="DURAND")
+    assert entry.kind == kind
+    for name, value in expected.items():
+        assert getattr(entry, name) == value, name
+
+
+def test_reimporting_a_newer_release_replaces_that_file_only(tmp_path, db):
+    municipal = rne_samples.write(tmp_path / "elus-conseillers-municipaux-cm.csv", "cm",
+                                  MUNICIPAL)
+    mayors = rne_samples.write(
+        tmp_path / "elus-maires-mai-2026-01-15.csv", "mai",
+        [{"Code du département": "06", "Code de la commune": "06120",
+          **person("MARTIN", "Claire")},
+         {"Code du département": "29", "Code de la commune": "29019",
+          **person("MARTIN", "Claire")}])
+    import_rne(municipal, mayors)
+    import_rne(mayors)  # the same release again changes nothing
+    assert RegisterEntry.objects.filter(kind="mai").count() == 2
+    assert RegisterFile.objects.get(kind="mai").released_on == date(2026, 1, 15)
+
+    newer = rne_samples.write(
+        tmp_path / "elus-maires-mai-2026-04-01.csv", "mai",
+        [{"Code du département": "29", "Code de la commune": "29019",
+          **person("LE GOFF", "Hélène")}])
+    import_rne(newer)
+
+    assert list(RegisterEntry.objects.filter(kind="mai").values_list("last_name", flat=True)) == [
+        "LE GOFF"]
+    assert RegisterEntry.objects.filter(kind="cm").count() == len(MUNICIPAL)  # untouched
+    assert RegisterFile.objects.get(kind="mai").released_on == date(2026, 4, 1)
+    assert RegisterFile.objects.get(kind="mai").rows == 1
+
+
+def test_a_file_missing_columns_is_refused_by_name_and_nothing_changes(tmp_path, db):
+    good = rne_samples.write(tmp_path / "elus-conseillers-municipaux-cm.csv", "cm", MUNICIPAL)
+    import_rne(good)
+    headers = [title for title in rne_samples.HEADERS["cm"] if title != "Code de la commune"]
+    broken = tmp_path / "elus-conseillers-municipaux-cm-2026.csv"
+    broken.write_text(";".join(f'"{h}"' for h in headers) + "\r\n" + ";" * len(headers),
+                      encoding="utf-8")
+
+    with pytest.raises(CommandError, match="Colonnes manquantes : Code de la commune"):
+        import_rne(broken)
+    assert RegisterEntry.objects.filter(kind="cm").count() == len(MUNICIPAL)
+    # Named neutrally, the commune's label still shows it is a municipal file.
+    renamed = broken.rename(tmp_path / "telechargement.csv")
+    with pytest.raises(CommandError, match="Colonnes manquantes : Code de la commune"):
+        import_rne(renamed)
+
+    stranger = tmp_path / "contacts.csv"
+    stranger.write_text('"Nom";"Courriel"\r\n"Dupont";"d@example.org"\r\n', encoding="utf-8")
+    with pytest.raises(CommandError) as refused:
+        import_rne(stranger)
+    assert "Prénom de l'élu" in str(refused.value)
+    assert "Date de début du mandat" in str(refused.value)
+    assert "Nom de l'élu" not in str(refused.value)  # « Nom » was recognised
+    assert RegisterEntry.objects.count() == len(MUNICIPAL)
+
+
+def test_the_progress_bar_draws_on_a_terminal_only():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    class Reader:
+        bytes_read = 500
+
+    terminal, log = Terminal(), io.StringIO()
+    ProgressBar(terminal, "elus-conseillers-municipaux-cm.csv", 1000)(Reader(), 245000)
+    ProgressBar(log, "elus-conseillers-municipaux-cm.csv", 1000)(Reader(), 245000)
+    assert "50%" in terminal.getvalue() and "245,000 lines" in terminal.getvalue()
+    assert log.getvalue() == ""
+
+
+def test_hostile_cells_are_cut_to_size_and_a_broken_line_changes_nothing(tmp_path, db):
+    long = "A" * 10_000
+    path = rne_samples.write(tmp_path / "elus-conseillers-municipaux-cm.csv", "cm", [
+        {"Code du département": long, "Code de la commune": long, "Libellé de la commune": long,
+         **person(long, "=HYPERLINK(\"x\")"), "Libellé de la fonction": long,
+         "Date de début du mandat": "31/02/2020"},
+        {**MUNICIPAL[0]},
+    ])
+    import_rne(path)
+    entry = RegisterEntry.objects.get(line=2)
+    assert (len(entry.last_name), len(entry.function), len(entry.commune_code)) == (100, 120, 5)
+    assert entry.mandate_started_on is None  # no 31 February
+    assert RegisterEntry.objects.count() == 2
+
+    nul = rne_samples.write(tmp_path / "elus-maires-mai.csv", "mai", [{**MUNICIPAL[1]}])
+    nul.write_bytes(nul.read_bytes().replace(b"SANTONI", b"SANT\x00ONI"))
+    import_rne(nul)
+    assert RegisterEntry.objects.get(kind="mai").last_name == "SANTONI"
+
+    # A field over the CSV reader's limit (128 KiB) cannot be parsed: refused, by line.
+    broken = rne_samples.write(tmp_path / "elus-maires-mai-2026-05-01.csv", "mai", [
+        {**MUNICIPAL[0]}, {**MUNICIPAL[1], "Libellé de la commune": "B" * 200_000}])
+    with pytest.raises(CommandError, match="ligne 3 illisible"):
+        import_rne(broken)
+    assert RegisterEntry.objects.get(kind="mai").last_name == "SANTONI"  # the release before
+    assert RegisterFile.objects.get(kind="mai").file_name == "elus-maires-mai.csv"

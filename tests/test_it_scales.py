@@ -1,0 +1,94 @@
+"""Public pages cost the same number of queries at 5 signatories and at 200.
+
+A page whose queries grow with the number of signatures (a query per row, a
+count per filter) falls over at 600,000. Each page is read cold, as the first
+reader after a restart would: the cache (figures and whole pages) is emptied
+before each request.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from signatures.models import Signature, fold
+
+LIST = "/p/vsa-jo-2024/signatories/"
+MANDATES = ["municipal_councillor", "mayor", "senator", "deputy_mayor"]
+PLACES = [("Quimper", "29"), ("Brest", "29"), ("Lyon", "69"), ("Évry", "91")]
+
+
+def add_approved(petition, parties, count, start=0):
+    party_list = [parties[name] for name in ("PS", "LR", "EELV", "LFI")]
+    now = timezone.now()
+    rows = []
+    for n in range(start, start + count):
+        first, last = "Anne", f"Martin{n:04d}"
+        locality, departement = PLACES[n % len(PLACES)]
+        email = f"signer{n}@mairie-{departement}.fr"
+        rows.append(Signature(
+            petition=petition, state=Signature.State.APPROVED, civility="FM"[n % 2],
+            first_name=first, last_name=last, name_key=fold(f"{last} {first}"),
+            search_key=fold(f"{first} {last} {locality}"), email=email,
+            email_normalised=email, email_domain=email.rpartition("@")[2],
+            mandate=MANDATES[n % len(MANDATES)], locality=locality, departement=departement,
+            party=party_list[n % len(party_list)], consented_at=now,
+            email_confirmed_at=now, approved_at=now, decided_at=now))
+    Signature.objects.bulk_create(rows)
+
+
+def pages(petition):
+    """Every public page, with a keyset page from the middle of the list."""
+    middle = (Signature.objects.approved().order_by("-approved_at", "-id")
+              .values_list("pk", flat=True))[2]
+    paths = [
+        "/", "/p/vsa-jo-2024/", "/en/p/vsa-jo-2024/",
+        LIST, f"{LIST}?sort=name", f"{LIST}?departement=29&mandate=senator",
+        f"{LIST}?region=Bretagne", f"{LIST}?party={Signature.objects.first().party_id}",
+        f"{LIST}?q=martin", f"{LIST}?after={middle}", f"{LIST}?sort=name&after={middle}",
+        "/p/vsa-jo-2024/count.json", "/p/vsa-jo-2024/widget/",
+        "/p/vsa-jo-2024/signataires.csv", "/p/vsa-jo-2024/signataires.json",
+    ]
+    # Named without the ids, which differ between the two runs.
+    return {path.replace(str(middle), "<id>"): path for path in paths}
+
+
+def queries_per_page(client, petition):
+    counts = {}
+    for name, path in pages(petition).items():
+        cache.clear()  # a cold reader: no figures, no cached page
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            if response.streaming:
+                next(iter(response.streaming_content))  # the export's first block
+        counts[name] = len(queries)
+    return counts
+
+
+@pytest.mark.django_db
+def test_no_public_page_makes_more_queries_with_more_signatures(client, petition, parties):
+    add_approved(petition, parties, 5)
+    few = queries_per_page(client, petition)
+    add_approved(petition, parties, 195, start=5)
+    many = queries_per_page(client, petition)
+    grown = {path: (few[path], many[path]) for path in few if many[path] != few[path]}
+    assert not grown, f"queries at 5 and at 200 signatures: {grown}"
+    # And few of them: nothing is counted row by row.
+    assert max(many.values()) <= 12, many
+
+
+@pytest.mark.django_db
+def test_a_deep_keyset_page_is_bounded_by_its_anchor_not_an_offset(
+        client, petition, parties):
+    add_approved(petition, parties, 120)
+    ordered = list(Signature.objects.approved().order_by("-approved_at", "-id")
+                   .values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, {"after": ordered[99]})
+    assert [s.pk for s in response.context["signatures"]] == ordered[100:]
+    listing = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT 51" in q["sql"]]
+    assert listing and all("OFFSET" not in sql for sql in listing)
+    # The first column's inclusive bound is what lets PostgreSQL start the index scan there.
+    assert '"approved_at" <=' in listing[0]
