@@ -160,7 +160,8 @@ def rows(count, petition_id, parties, refused):
             state = "rejected"
         confirmed = created + timedelta(minutes=5) if state != "pending_email" else None
         decided = created + timedelta(hours=6) if state in ("approved", "rejected") else None
-        email = f"{fold(first).replace(' ', '-')}.{fold(last).replace(' ', '-')}.{n}@mairie-{departement}.fr"
+        local = f"{fold(first).replace(' ', '-')}.{fold(last).replace(' ', '-')}.{n}"
+        email = f"{local}@mairie-{departement}.fr"
         yield {
             "petition_id": petition_id, "state": state,
             "civility": "F" if n % 2 else "M", "first_name": first, "last_name": last,

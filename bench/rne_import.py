@@ -77,7 +77,8 @@ def write_file(path: Path, rows: int):
             writer.writerow([
                 departement, f"Département {departement}", "", "", commune, f"Commune {commune}",
                 last_name(rng), rng.choice(FIRST), rng.choice("MF"),
-                f"{rng.randrange(1, 28):02d}/{rng.randrange(1, 13):02d}/{rng.randrange(1940, 2002)}",
+                f"{rng.randrange(1, 28):02d}/{rng.randrange(1, 13):02d}/"
+                f"{rng.randrange(1940, 2002)}",
                 "23", "Chef d'entreprise de 10 salariés ou plus",
                 f"{rng.randrange(1, 28):02d}/0{rng.randrange(3, 7)}/2020",
                 function, "03/07/2020" if function else "", "FR"])

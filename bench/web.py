@@ -20,9 +20,9 @@
 
 Settings (environment): BENCH_DURATION (seconds per scenario, 15),
 BENCH_CONNECTIONS (16), BENCH_WRK_THREADS (2), BENCH_EMAILS (10000),
-BENCH_REUSE=1 (keep the loaded databases if their row counts match),
-BENCH_PROPOSED_INDEXES=1 (add the indexes proposed in docs/performance.md
-before measuring), WEB_CONCURRENCY and GUNICORN_THREADS (as in production).
+BENCH_REUSE=1 (keep the loaded databases if their row counts match; they are
+migrated to the current schema), WEB_CONCURRENCY and GUNICORN_THREADS (as in
+production).
 """
 
 import base64
@@ -70,16 +70,6 @@ LABELS = {
     "deep": "signatories, deep page (keyset)", "search": "signatories, name search",
     "sign": "signing POST",
 }
-# Indexes proposed to the lead (docs/performance.md), not in the migrations yet.
-PROPOSED_INDEXES = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS sig_search_trgm ON signatures_signature "
-    "USING gin (search_key gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS sig_public_departement ON signatures_signature "
-    "(petition_id, state, departement, approved_at DESC, id DESC)",
-]
-
-
 def log(*args):
     print(*args, file=sys.stderr, flush=True)
 
@@ -120,17 +110,12 @@ def load_databases():
     seconds = {}
     for count, url in DATABASES.items():
         if os.environ.get("BENCH_REUSE") == "1" and row_count(url) == count:
-            log(f"reusing {url} ({count} rows)")
+            log(f"reusing {url} ({count} rows), migrated to the current schema")
+            dataset.migrate(url, base_env())
             continue
         log(f"loading {count} signatures into {url} …")
         seconds[count] = dataset.load(count, url, base_env())
         log(f"  {count} rows in {seconds[count]:.1f} s")
-    for url in DATABASES.values():
-        if os.environ.get("BENCH_PROPOSED_INDEXES") == "1":
-            with psycopg.connect(url, autocommit=True) as conn:
-                for statement in PROPOSED_INDEXES:
-                    conn.execute(statement)
-                conn.execute("ANALYZE signatures_signature")
     return seconds
 
 
@@ -463,7 +448,7 @@ def main():
             log("  export …")
             report["export"] = export(server)
             log(f"    {report['export']}")
-            cold[600_000] = cold_renders(server, {k: paths[k] for k in ("list", "filtered")})
+            cold[600_000] = cold_renders(server, {k: paths[k] for k in LIST_SCENARIOS})
             run = str(int(time.time()))
             cookie, token = csrf_pair(server)
             env = {"BENCH_CSRF_COOKIE": cookie, "BENCH_CSRF_TOKEN": token,
@@ -481,7 +466,7 @@ def main():
             paths = list_paths(info_1k, departement)
             for name in LIST_SCENARIOS:
                 small[name] = run_scenario(server, name, paths[name])
-            cold[1_000] = cold_renders(server, {k: paths[k] for k in ("list", "filtered")})
+            cold[1_000] = cold_renders(server, {k: paths[k] for k in LIST_SCENARIOS})
     if "--skip-emails" not in sys.argv:
         log("emails …")
         report["emails"] = emails()
@@ -502,9 +487,7 @@ def table(results, small, cold, report, load_seconds, total):
         f"{os.getloadavg()[0]:.2f}; wrk {WRK_THREADS} threads, {CONNECTIONS} connections, "
         f"{DURATION} s per scenario; gunicorn.conf.py"
         + "".join(f", {k}={os.environ[k]}" for k in ("WEB_CONCURRENCY", "GUNICORN_THREADS")
-                  if k in os.environ)
-        + (" ; proposed indexes applied" if os.environ.get("BENCH_PROPOSED_INDEXES") == "1"
-           else ""),
+                  if k in os.environ),
         "",
         "| scenario (600,000 signatures) | req/s | p50 ms | p99 ms | errors | × static | target "
         "| 1k req/s ÷ 600k req/s |",
@@ -526,7 +509,8 @@ def table(results, small, cold, report, load_seconds, total):
     for name, result in small.items():
         lines.append(f"| {LABELS[name]} | {result['rps']:.0f} | {result['p50']:.1f} | "
                      f"{result['p99']:.1f} | {result['errors']} |")
-    lines += ["", "Uncached renders (page cache emptied before each of 8 sequential requests):",
+    lines += ["", "Uncached renders (page cache emptied before each of 8 sequential requests; "
+              "what a cache miss costs, and how it grows with the table):",
               "", "| page | 600k p50 ms | 600k max ms | 1k p50 ms | 1k max ms |",
               "| --- | ---: | ---: | ---: | ---: |"]
     for name in cold.get(600_000, {}):

@@ -29,7 +29,8 @@ VERSION_KEY = "page-version"
 # Each process reads the version at most this often: a hit then costs one
 # round trip to Redis, and a change shows on every instance within a second.
 VERSION_SECONDS = 1.0
-UNCACHED_PARAMETERS = {"q", "after"}
+LONG_TAIL_PARAMETERS = {"q", "after"}
+LONG_TAIL_SECONDS = 10
 _version = {"value": 0, "read_at": float("-inf")}
 # Each process also keeps the pages it served within the same second, as a
 # CDN would: a crowd on one URL costs no round trip to Redis. Bounded, and
@@ -76,8 +77,7 @@ def current_version():
 def _cacheable_request(request) -> bool:
     return (request.method == "GET"
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
-            and getattr(settings, "MESSAGES_COOKIE_NAME", "messages") not in request.COOKIES
-            and not UNCACHED_PARAMETERS & set(request.GET))
+            and getattr(settings, "MESSAGES_COOKIE_NAME", "messages") not in request.COOKIES)
 
 
 def _cacheable_response(request, response) -> bool:
@@ -130,7 +130,8 @@ def middleware(get_response):
             return response
         response = get_response(request)
         if getattr(response, "public_page", False) and _cacheable_response(request, response):
-            cache.set(key, (response.content, dict(response.items())), SECONDS)
+            seconds = LONG_TAIL_SECONDS if LONG_TAIL_PARAMETERS & set(request.GET) else SECONDS
+            cache.set(key, (response.content, dict(response.items())), seconds)
         return response
 
     return page_cache

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # the trigram index of the public name search
     "anymail",
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core import signing
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Value
@@ -386,6 +387,14 @@ class Signature(models.Model):
             models.Index(fields=["state", "created_at"], name="sig_state_created"),
             # The hourly flood report groups the last hours' signatures.
             models.Index(fields=["created_at"], name="sig_created"),
+            # The public list filtered by département or mandate, newest first.
+            models.Index(fields=["petition", "state", "departement", "-approved_at", "-id"],
+                         name="sig_public_departement"),
+            models.Index(fields=["petition", "state", "mandate", "-approved_at", "-id"],
+                         name="sig_public_mandate"),
+            # The public name search (LIKE '%…%'): trigrams, PostgreSQL only;
+            # migration 0011 skips it on the local SQLite default.
+            GinIndex(fields=["search_key"], name="sig_search_trgm", opclasses=["gin_trgm_ops"]),
         ]
 
     def __str__(self):

@@ -86,6 +86,15 @@ def moderator(db):
     return user
 
 
+@pytest.fixture
+def domain_rules(db):
+    from verification.domain_seed import load_seed
+    from verification.models import DomainRule
+
+    # Seeded by a migration; seeded again after a transactional test flushed them.
+    load_seed(DomainRule)
+
+
 def wait_until(condition, timeout=20, message="condition"):
     import time
 

@@ -38,11 +38,19 @@ def test_the_second_reader_gets_the_same_page_from_the_cache(client, petition):
 
 
 @pytest.mark.django_db
-def test_searches_deep_pages_and_visitors_with_a_session_are_not_served_from_it(
-        client, petition, parties):
+def test_searches_and_deep_pages_are_kept_only_a_few_seconds(client, petition, parties):
     for path in (f"{LIST}?q=lyon", f"{LIST}?after=1"):
         client.get(path)
-        assert "X-Page-Cache" not in client.get(path)
+        assert client.get(path)["X-Page-Cache"] == "hit"  # the crowd's "next page" link
+    cache.clear()
+    client.get(f"{LIST}?q=paris")
+    redis = cache._cache.get_client(write=False)
+    ttls = [redis.ttl(key) for key in redis.scan_iter("*page:*")]
+    assert ttls and all(0 < ttl <= 10 for ttl in ttls)  # a full page stays 60 s
+
+
+@pytest.mark.django_db
+def test_visitors_with_a_session_are_not_served_from_it(client, petition, parties):
     client.get(PAGE)
     client.cookies["sessionid"] = "a-visitor-who-signed"
     assert "X-Page-Cache" not in client.get(PAGE)

@@ -190,7 +190,7 @@ def test_the_moderator_sees_and_filters_by_the_match(register_loaded, petition, 
 
 @pytest.mark.worker
 def test_signing_as_the_mayor_shows_the_match_once_the_worker_has_run(
-        celery_worker_on_redis, petition, signature_data, mayors_file):
+        celery_worker_on_redis, petition, domain_rules, signature_data, mayors_file):
     """The issue's done-when: « maire de Saint-Étienne-de-Tinée », an orange.fr address."""
     import_rne(mayors_file)
     response = Client().post("/p/vsa-jo-2024/sign/", {
