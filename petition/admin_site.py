@@ -32,6 +32,10 @@ class ThrottledOTPLoginForm(ThrottledLogin, OTPAdminAuthenticationForm):
 
 
 class StaffSite(admin.AdminSite):
+    site_header = _("Petition of elected officials: campaign team")
+    site_title = _("Campaign team")
+    index_title = _("Review and settings")
+
     # Read on every request, so that ADMIN_OTP_REQUIRED is one switch.
     @property
     def login_form(self):

@@ -105,7 +105,7 @@ def test_a_utf8_file_with_a_bom_iso_dates_and_respelled_headers_is_recognised(tm
         headers=headers)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
 
-    assert "1 lignes (maires) importées" in import_rne(path)
+    assert "1 ligne (maires) importée" in import_rne(path)
     mayor = line(last_name="MARTIN")
     assert (mayor.kind, mayor.commune_code, mayor.territory_name) == (
         "mai", "06120", "Saint-Étienne-de-Tinée")

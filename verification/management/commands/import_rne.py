@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from verification import rne
 from verification.models import RegisterFile
@@ -79,9 +80,11 @@ class Command(BaseCommand):
                     "changed.") % {"path": path.name, "line": error.line,
                                    "reason": error.reason}) from error
             bar.done()
-            self.stdout.write(_(
+            self.stdout.write(ngettext(
+                "%(path)s: %(rows)d line of %(kind)s imported in %(seconds).1f s "
+                "(%(encoding)s; %(skipped)d lines without a name skipped).",
                 "%(path)s: %(rows)d lines of %(kind)s imported in %(seconds).1f s "
-                "(%(encoding)s; %(skipped)d lines without a name skipped).") % {
+                "(%(encoding)s; %(skipped)d lines without a name skipped).", record.rows) % {
                     "path": path.name, "rows": record.rows, "kind": record.get_kind_display(),
                     "seconds": time.monotonic() - started, "encoding": record.encoding,
                     "skipped": record.skipped})
