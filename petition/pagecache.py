@@ -31,6 +31,10 @@ VERSION_KEY = "page-version"
 VERSION_SECONDS = 1.0
 LONG_TAIL_PARAMETERS = {"q", "after"}
 LONG_TAIL_SECONDS = 10
+# When a page expires or the version changes, a crowd misses it at once: one
+# request renders it, the others wait for its copy (at most this long).
+RENDER_WAIT_SECONDS = 1.0
+RENDER_POLL_SECONDS = 0.02
 _version = {"value": 0, "read_at": float("-inf")}
 # Each process also keeps the pages it served within the same second, as a
 # CDN would: a crowd on one URL costs no round trip to Redis. Bounded, and
@@ -72,6 +76,19 @@ def current_version():
     if now - _version["read_at"] > VERSION_SECONDS:
         _version.update(value=cache.get(VERSION_KEY, 0), read_at=now)
     return _version["value"]
+
+
+def _wait_for_render(key, lock):
+    """Another request is rendering this page: take its copy when it lands."""
+    deadline = time.monotonic() + RENDER_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(RENDER_POLL_SECONDS)
+        found = cache.get_many([key, lock])
+        if key in found:
+            return found[key]
+        if lock not in found:
+            return None  # it was not cacheable after all: render our own
+    return None
 
 
 def _cacheable_request(request) -> bool:
@@ -123,15 +140,27 @@ def middleware(get_response):
         cached = _recall(key)
         if cached is None and (cached := cache.get(key)) is not None:
             _remember(key, cached)
+        lock = f"{key}:rendering"
+        rendering = False
+        if cached is None:
+            rendering = cache.add(lock, 1, timeout=10)
+            if not rendering:
+                cached = _wait_for_render(key, lock)
         if cached is not None:
             content, headers = cached
             response = HttpResponse(content, headers=headers)
             response["X-Page-Cache"] = "hit"
             return response
-        response = get_response(request)
-        if getattr(response, "public_page", False) and _cacheable_response(request, response):
-            seconds = LONG_TAIL_SECONDS if LONG_TAIL_PARAMETERS & set(request.GET) else SECONDS
-            cache.set(key, (response.content, dict(response.items())), seconds)
+        try:
+            response = get_response(request)
+            if getattr(response, "public_page", False) and _cacheable_response(request,
+                                                                               response):
+                seconds = (LONG_TAIL_SECONDS if LONG_TAIL_PARAMETERS & set(request.GET)
+                           else SECONDS)
+                cache.set(key, (response.content, dict(response.items())), seconds)
+        finally:
+            if rendering:
+                cache.delete(lock)
         return response
 
     return page_cache

@@ -95,3 +95,29 @@ def test_the_nightly_repair_mends_drifted_figures(petition, parties):
     assert figures.repair([petition.pk]) == 1
     assert figures.approved_count(petition) == 1
     assert figures.repair([petition.pk]) == 0
+
+
+def test_a_crowd_arriving_on_an_expired_page_renders_it_once(transactional_db, petition):
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    crowd = 16
+    barrier = threading.Barrier(crowd)
+    answers = []
+
+    def reader():
+        barrier.wait()
+        try:
+            answers.append(Client().get(PAGE).get("X-Page-Cache", "rendered"))
+        finally:
+            connections.close_all()
+
+    cache.clear()  # the page has just expired, or a decision bumped the version
+    threads = [threading.Thread(target=reader) for _ in range(crowd)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(answers) == ["hit"] * (crowd - 1) + ["rendered"]
