@@ -226,8 +226,9 @@ class SignatureQuerySet(models.QuerySet):
         for an address that has already signed. The caller cannot tell which
         happened, and neither can whoever submitted the form.
         """
-        from .signals import signature_submitted
+        from .signals import signature_preparing, signature_submitted
 
+        signature_preparing.send(sender=Signature, signature=signature)
         with transaction.atomic():
             try:
                 with transaction.atomic():

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from signatures.models import Signature
+from signatures.models import Signature, normalise_email
 from signatures.titles import Mandate
 
 from . import mx
@@ -148,13 +148,12 @@ def refuse_domain_without_mail(domain: str):
             code="domain_cannot_receive", params={"domain": domain})
 
 
-def record_email_domain(signature):
-    """At signing: the domain's kind, and the DNS answer the form just had (cached)."""
-    signature.email_domain_kind = domain_kind(signature.email_domain)
-    signature.email_domain_check = mx.check_mail_domain(signature.email_domain)
-    Signature.objects.filter(pk=signature.pk).update(
-        email_domain_kind=signature.email_domain_kind,
-        email_domain_check=signature.email_domain_check)
+def describe_email_domain(signature):
+    """Before the signature is saved: the domain's kind, and the DNS answer the form
+    just had (cached). Both go in with the INSERT."""
+    domain = normalise_email(signature.email).rpartition("@")[2]
+    signature.email_domain_kind = domain_kind(domain)
+    signature.email_domain_check = mx.check_mail_domain(domain)
 
 
 # After this many unanswered domains in a row, our resolver is the trouble:

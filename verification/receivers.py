@@ -2,17 +2,20 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from signatures.signals import signature_submitted, signatures_moved
+from signatures.signals import signature_preparing, signature_submitted, signatures_moved
 
-from .domains import reclassify, record_email_domain
+from .domains import describe_email_domain, reclassify
 from .models import DomainRule, EmailChallenge, may_email_again, queue_email, queue_emails
+
+
+@receiver(signature_preparing)
+def describe_the_email_domain(sender, signature, **kwargs):
+    describe_email_domain(signature)
 
 
 @receiver(signature_submitted)
 def email_the_signer(sender, signature, duplicate, language, **kwargs):
-    if not duplicate:
-        record_email_domain(signature)
-    elif not may_email_again(signature):
+    if duplicate and not may_email_again(signature):
         return  # re-submitting someone's address must not flood their mailbox
     kind = EmailChallenge.Kind.ALREADY_SIGNED if duplicate else EmailChallenge.Kind.CONFIRM
     queue_email(signature, kind, language)
