@@ -26,6 +26,7 @@ production).
 """
 
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -44,10 +45,11 @@ from pathlib import Path
 import psycopg
 import redis
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import dataset  # noqa: E402
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
+import dataset  # noqa: E402
+from tests.dns_server import LoopbackDNS  # noqa: E402
+
 BIN = ROOT / ".venv/bin"
 RESULTS = ROOT / "bench/results"
 PG = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
@@ -211,29 +213,14 @@ def rss_mb(pid):
     return 0.0
 
 
-class DnsServer:
-    """Answers MX for every domain: the signing form asks DNS whether a domain takes mail."""
-
-    def __enter__(self):
-        from dnslib import MX, QTYPE, RR
-        from dnslib.server import BaseResolver, DNSLogger, DNSServer
-
-        class Resolver(BaseResolver):
-            def resolve(self, request, handler):
-                reply = request.reply()
-                name = request.q.qname
-                if request.q.qtype == QTYPE.MX:
-                    reply.add_answer(RR(name, QTYPE.MX, rdata=MX(f"mx.{name}"), ttl=3600))
-                return reply
-
-        self.port = free_port()
-        quiet = DNSLogger(log="-request,-reply,-truncated,-error", prefix=False)
-        self.server = DNSServer(Resolver(), port=self.port, address="127.0.0.1", logger=quiet)
-        self.server.start_thread()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.stop()
+@contextlib.contextmanager
+def dns_server():
+    """The tests' loopback DNS server: it answers MX for every domain the bench signs with."""
+    server = LoopbackDNS().start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 # --- wrk -------------------------------------------------------------------------------
@@ -429,7 +416,7 @@ def main():
     collectstatic()
     results, cold, report = {}, {}, {}
     departement = None
-    with DnsServer() as dns:
+    with dns_server() as dns:
         info = facts(DATABASES[600_000])
         with psycopg.connect(DATABASES[600_000]) as conn:
             departement = conn.execute(

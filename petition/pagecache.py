@@ -13,15 +13,17 @@ stream, and the long tail of URLs (`q` searches and `after` pages, which would
 only fill Redis: they run on indexes instead).
 """
 
-import functools
 import hashlib
 import threading
 import time
 from collections import OrderedDict
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.cache import has_vary_header
 
 SECONDS = 60
@@ -66,7 +68,12 @@ def bump():
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, 1, None)
-    _version["read_at"] = float("-inf")  # this process sees it at once
+    forget_local()  # this process sees it at once
+
+
+def forget_local():
+    """Drop what this process remembers (the version, the last second's pages)."""
+    _version["read_at"] = float("-inf")
     with _recent_lock:
         _recent.clear()
 
@@ -94,16 +101,27 @@ def _wait_for_render(key, lock):
 def _cacheable_request(request) -> bool:
     return (request.method == "GET"
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
-            and getattr(settings, "MESSAGES_COOKIE_NAME", "messages") not in request.COOKIES)
+            and CookieStorage.cookie_name not in request.COOKIES
+            and _leads_to_public_page(request.path_info))
 
 
-def _cacheable_response(request, response) -> bool:
-    session = getattr(request, "session", None)
+def _leads_to_public_page(path) -> bool:
+    """Known before the view runs, so that other pages never touch the cache or its locks."""
+    # i18n_patterns resolve in the language the path says ("/en/…"), French by default.
+    with translation.override(translation.get_language_from_path(path)
+                              or settings.LANGUAGE_CODE):
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return False
+    return getattr(match.func, "public_page", False)
+
+
+def _cacheable_response(response) -> bool:
+    # A page that read the session or set the CSRF cookie carries Vary: Cookie
+    # or a cookie: the page is someone's, not the crowd's.
     return (response.status_code == 200 and not response.streaming
-            and not response.cookies
-            and not (session is not None and session.accessed)
-            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-            and not has_vary_header(response, "Cookie"))
+            and not response.cookies and not has_vary_header(response, "Cookie"))
 
 
 def _key(request) -> str:
@@ -116,14 +134,8 @@ def _key(request) -> str:
 
 def public_page(view):
     """Mark this view's pages as the same for every visitor: the middleware may keep them."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response.public_page = True
-        return response
-
-    return wrapper
+    view.public_page = True
+    return view
 
 
 def middleware(get_response):
@@ -153,8 +165,7 @@ def middleware(get_response):
             return response
         try:
             response = get_response(request)
-            if getattr(response, "public_page", False) and _cacheable_response(request,
-                                                                               response):
+            if _cacheable_response(response):
                 seconds = (LONG_TAIL_SECONDS if LONG_TAIL_PARAMETERS & set(request.GET)
                            else SECONDS)
                 cache.set(key, (response.content, dict(response.items())), seconds)

@@ -87,17 +87,6 @@ class DepartementFilter(admin.SimpleListFilter):
         return queryset.filter(departement=self.value()) if self.value() else queryset
 
 
-class DomainKindFilter(admin.SimpleListFilter):
-    title = _("domain kind")
-    parameter_name = "domain_kind"
-
-    def lookups(self, request, model_admin):
-        return Signature.DomainKind.choices
-
-    def queryset(self, request, queryset):
-        return queryset.filter(email_domain_kind=self.value()) if self.value() else queryset
-
-
 class ExactValueFilter(admin.SimpleListFilter):
     """Reached by a link from the flood report: shows the value asked for, and "All"."""
 
@@ -158,7 +147,7 @@ class SignatureAdmin(admin.ModelAdmin):
                     "domain_check", "register_verdict", "email_confirmed_at", "delivery",
                     "state"]
     list_filter = [StateFilter, "mandate", "party", "refused_party_flag", DepartementFilter,
-                   DomainKindFilter, "email_domain_check", RegisterMatchFilter,
+                   "email_domain_kind", "email_domain_check", RegisterMatchFilter,
                    EmailDomainFilter, IpHashFilter, SignedHourFilter]
     search_fields = ["last_name", "first_name", "name_key", "email_normalised", "locality"]
     list_select_related = ["party"]

@@ -104,11 +104,8 @@ def _public_rows(petition, language):
     Rows come from a server-side cursor in chunks, as plain tuples; titles and
     labels are memoised per combination of the columns they depend on.
     """
-    from django.db.models.sql.constants import MULTI
-
-    query = (petition.signatures.approved().order_by("approved_at", "id")
-             .values_list(*_COLUMNS).query)
-    compiler = query.get_compiler(using=petition.signatures.db)
+    rows = (petition.signatures.approved().order_by("approved_at", "id")
+            .values_list(*_COLUMNS).iterator(chunk_size=CHUNK_SIZE))
     first, last, approved = (_COLUMNS.index(name)
                              for name in ("first_name", "last_name", "approved_at"))
     place_at = [_COLUMNS.index(name) for name in _PLACE_FROM]
@@ -118,23 +115,22 @@ def _public_rows(petition, language):
     places, parties = {}, {}
     with translation.override(language):
         mandate_labels = {code: str(label) for code, label in Mandate.choices}
-        for chunk in compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=CHUNK_SIZE):
-            for values in chunk:
-                place_key = tuple([values[i] for i in place_at])
-                place = places.get(place_key)
-                if place is None:
-                    if len(places) >= _MEMO_SIZE:
-                        places.clear()
-                    row, mandate = _Row(values), values[mandate_at]
-                    place = places[place_key] = (
-                        row.title, mandate, mandate_labels.get(mandate, mandate),
-                        values[locality_at], values[departement_at], row.departement_name)
-                party_key = tuple([values[i] for i in party_at])
-                party = parties.get(party_key)
-                if party is None:
-                    party = parties[party_key] = _Row(values).party_label
-                yield (values[first], values[last], *place, party,
-                       values[approved].isoformat(timespec="seconds"))
+        for values in rows:
+            place_key = tuple([values[i] for i in place_at])
+            place = places.get(place_key)
+            if place is None:
+                if len(places) >= _MEMO_SIZE:
+                    places.clear()
+                row, mandate = _Row(values), values[mandate_at]
+                place = places[place_key] = (
+                    row.title, mandate, mandate_labels.get(mandate, mandate),
+                    values[locality_at], values[departement_at], row.departement_name)
+            party_key = tuple([values[i] for i in party_at])
+            party = parties.get(party_key)
+            if party is None:
+                party = parties[party_key] = _Row(values).party_label
+            yield (values[first], values[last], *place, party,
+                   values[approved].isoformat(timespec="seconds"))
 
 
 def _records(petition, language):

@@ -167,10 +167,3 @@ def repair(petition_ids) -> int:
     if off:
         pagecache.bump()
     return off
-
-
-def forget(petition_ids):
-    """Drop the cached figures (the next reader recounts); for changes outside moderation."""
-    cache.delete_many([_key(name, petition_id) for petition_id in set(petition_ids)
-                       for name in ("public-figures", "latest-signatories")])
-    pagecache.bump()

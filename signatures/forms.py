@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from petition.ratelimit import ip_hash
+from petition.ratelimit import allow, ip_hash
 
 from . import places
 from .models import Party, Signature, normalise_email
@@ -121,21 +121,20 @@ class SignatureForm(forms.Form):
         self.fields["locality"].widget.attrs.update({
             "data-places-url": reverse("place_search"),
             "data-kinds": json.dumps(places.MANDATE_KINDS),
+            "data-placeless": json.dumps(sorted(PLACELESS)),
             "data-none": _("No place found."),
             "data-one": _("1 place found: use the up and down arrows to choose it."),
             "data-many": _("%(count)s places found: use the up and down arrows to choose one."),
         })
 
     def check_rate_limits(self, data):
-        """Checked last, on otherwise valid input, so that typos do not count."""
-        from petition.ratelimit import allow
-
+        """Checked on otherwise valid input, so that typos in the fields do not count."""
         message = _("Too many signatures have been sent from here recently. "
                     "Please try again in an hour.")
         if not allow("sign-ip", self.client_ip):
             self.add_error(None, message)
             return
-        address = data["email"].strip().lower()
+        address = normalise_email(data["email"])
         if not allow("sign-address", address):
             self.add_error("email", _("This address has been used too many times recently. "
                                       "Please try again in an hour."))
@@ -147,12 +146,14 @@ class SignatureForm(forms.Form):
     def is_bot(self):
         return bool(self.cleaned_data.get("website"))
 
-    def clean_email(self):
-        value = self.cleaned_data["email"]
-        domain = normalise_email(value).rpartition("@")[2]
-        for validate in EMAIL_DOMAIN_VALIDATORS:
-            validate(domain)
-        return value
+    def check_email_domain(self, data):
+        """Last, behind the honeypot and the rate limits: a DNS lookup may take 2 seconds."""
+        domain = normalise_email(data["email"]).rpartition("@")[2]
+        try:
+            for validate in EMAIL_DOMAIN_VALIDATORS:
+                validate(domain)
+        except ValidationError as error:
+            self.add_error("email", error)
 
     def clean_first_name(self):
         value = " ".join(self.cleaned_data["first_name"].split())
@@ -198,8 +199,11 @@ class SignatureForm(forms.Form):
         party = data.get("party")
         if party and party.requires_detail and not data.get("party_detail"):
             self.add_error("party_detail", _("Please write your party's name."))
-        if not self.errors and not data.get("website"):
-            self.check_rate_limits(data)
+        if self.errors or data.get("website"):
+            return data  # a bot gets nothing checked, so nothing looked up either
+        self.check_rate_limits(data)
+        if not self.errors:
+            self.check_email_domain(data)
         return data
 
     def find_place(self, data):

@@ -283,8 +283,11 @@ class Index:
 
         folded = fold(query)
         candidates = set()
-        # A typo late in the name: its beginning still matches…
+        # A typo late in the name: its beginning still matches… A binary search
+        # finds the longest beginning some name has; only then a full search.
         for length in range(len(folded) - 1, 0, -1):
+            if not self._range(self.keys, folded[:length]):
+                continue
             found = self.search(folded[:length], departement, limit=30)
             if found:
                 candidates.update(found)
@@ -318,12 +321,6 @@ def indexes() -> dict[str, Index]:
     gc.collect()
     gc.freeze()
     return built
-
-
-def reload():
-    """After refresh_places, in this process; other processes need a restart."""
-    indexes.cache_clear()
-    _names_and_liaisons.cache_clear()
 
 
 def build_indexes(data: dict) -> dict[str, Index]:

@@ -30,7 +30,7 @@ def home(request):
     petition = Petition.objects.featured()
     if petition is None:
         raise Http404("No featured petition")
-    return petition_detail.__wrapped__(request, petition.slug)
+    return petition_detail(request, petition.slug)
 
 
 @public_page

@@ -48,7 +48,10 @@ def _second_factor_off(settings):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from petition import pagecache
+
     cache.clear()
+    pagecache.forget_local()
     yield
 
 

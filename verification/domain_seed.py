@@ -56,6 +56,20 @@ def seed_rules():
 
 
 def load_seed(rule_model):
-    """Idempotent: a rule moderators have changed since is left as they made it."""
-    for pattern, kind, note in seed_rules():
-        rule_model.objects.get_or_create(pattern=pattern, defaults={"kind": kind, "note": note})
+    """Idempotent: a rule moderators have changed since is left as they made it.
+
+    One INSERT; no save signal, so callers reclassify signatures themselves.
+    """
+    rule_model.objects.bulk_create(
+        [rule_model(pattern=pattern, kind=kind, note=note) for pattern, kind, note in seed_rules()],
+        ignore_conflicts=True)
+
+
+def patterns_for(domain: str) -> list[str]:
+    """The rule patterns that cover a domain, most specific first.
+
+    a.b.gouv.fr → a.b.gouv.fr, *.b.gouv.fr, *.gouv.fr, *.fr
+    """
+    labels = domain.lower().strip(".").split(".")
+    return [domain.lower().strip(".")] + [
+        "*." + ".".join(labels[i:]) for i in range(1, len(labels))]

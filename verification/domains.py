@@ -2,17 +2,16 @@
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from signatures import places
 from signatures.models import Signature, normalise_email
-from signatures.titles import Mandate
 
 from . import mx
+from .domain_seed import patterns_for
 from .models import DomainRule
 
 log = logging.getLogger(__name__)
@@ -21,21 +20,11 @@ Kind = Signature.DomainKind
 Check = Signature.DomainCheck
 
 # Mandates whose locality is a commune: only their domain can be the commune's own.
-COMMUNE_MANDATES = {Mandate.MUNICIPAL_COUNCILLOR, Mandate.MAYOR, Mandate.DEPUTY_MAYOR,
-                    Mandate.DISTRICT_COUNCILLOR}
+COMMUNE_MANDATES = {mandate for mandate, kind in places.MANDATE_KINDS.items()
+                    if kind in (places.COMMUNE, places.ARRONDISSEMENT)}
 
 
 # --- kind, by rule ------------------------------------------------------------
-
-def patterns_for(domain: str) -> list[str]:
-    """The rule patterns that cover a domain, most specific first.
-
-    a.b.gouv.fr → a.b.gouv.fr, *.b.gouv.fr, *.gouv.fr, *.fr
-    """
-    labels = domain.lower().strip(".").split(".")
-    return [domain.lower().strip(".")] + [
-        "*." + ".".join(labels[i:]) for i in range(1, len(labels))]
-
 
 def rule_for(domain: str) -> DomainRule | None:
     if not domain:
@@ -73,10 +62,7 @@ def reclassify(patterns) -> int:
 
 def commune_slug(name: str) -> str:
     """Saint-Étienne-de-Tinée → saint-etienne-de-tinee; L'Haÿ-les-Roses → l-hay-les-roses."""
-    name = re.sub(r"\(.*?\)", " ", name)  # "Lyon (69)"
-    folded = unicodedata.normalize("NFKD", name.casefold().replace("œ", "oe").replace("æ", "ae"))
-    ascii_name = "".join(c for c in folded if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")
+    return places.fold(re.sub(r"\(.*?\)", " ", name)).replace(" ", "-")  # "Lyon (69)"
 
 
 def commune_domains(name: str) -> list[str]:
@@ -102,8 +88,9 @@ class CommuneEvidence:
         }[self.status] % {"code": self.rule.commune_code if self.rule else ""}
 
 
-def commune_evidence(signature) -> CommuneEvidence | None:
-    rule = rule_for(signature.email_domain)
+def commune_evidence(signature, rule=None) -> CommuneEvidence | None:
+    """`rule`: the domain's rule, when the caller has already looked it up."""
+    rule = rule or rule_for(signature.email_domain)
     commune_code = signature.locality_code
     if rule and rule.commune_code:
         if commune_code and commune_code != rule.commune_code:
@@ -115,25 +102,23 @@ def commune_evidence(signature) -> CommuneEvidence | None:
     return None
 
 
-def may_confirm_commune_domain(signature) -> bool:
+def may_confirm_commune_domain(signature, rule=None) -> bool:
     """A commune mandate's domain that no rule covers yet."""
     return bool(signature.mandate in COMMUNE_MANDATES and signature.email_domain
-                and rule_for(signature.email_domain) is None)
+                and (rule or rule_for(signature.email_domain)) is None)
 
 
 def confirm_commune_domain(signature, actor) -> DomainRule | None:
     """A moderator vouches for the signer's domain as the commune's own: it becomes a rule."""
     if not may_confirm_commune_domain(signature):
         return None
-    commune_code = signature.locality_code
-    with transaction.atomic():
-        rule, created = DomainRule.objects.get_or_create(
-            pattern=signature.email_domain,
-            defaults={"kind": DomainRule.Kind.OFFICIAL, "commune_code": commune_code,
-                      "created_by": actor,
-                      "note": f"Commune domain of {signature.locality} "
-                              f"({signature.departement}), confirmed from signature "
-                              f"#{signature.pk}."})
+    rule, created = DomainRule.objects.get_or_create(
+        pattern=signature.email_domain,
+        defaults={"kind": DomainRule.Kind.OFFICIAL, "commune_code": signature.locality_code,
+                  "created_by": actor,
+                  "note": f"Commune domain of {signature.locality} "
+                          f"({signature.departement}), confirmed from signature "
+                          f"#{signature.pk}."})
     return rule if created else None
 
 

@@ -569,7 +569,3 @@ class RegisterEntry(models.Model):
 
     def __str__(self):
         return f"{self.last_name} {self.first_name} ({self.kind}:{self.line})"
-
-    @property
-    def file_kind(self) -> rne.FileKind:
-        return rne.KINDS[self.kind]

@@ -64,4 +64,4 @@ def check_the_register(sender, signature, duplicate, **kwargs):
     if not duplicate:
         from .tasks import check_register
 
-        check_register.delay_on_commit(signature.pk)
+        check_register.delay_on_commit([signature.pk])

@@ -15,9 +15,11 @@ A line in another département is never a match, whatever the name: the
 register holds thousands of homonyms. It is only mentioned in the note.
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Case, Max, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -268,20 +270,20 @@ def check(signature_ids) -> int:
 
     Notes are written in the site's language, the moderators' own.
     """
-    checked = 0
     imported = imported_kinds()
     with translation.override(settings.LANGUAGE_CODE):
-        for signature in (Signature.objects.filter(pk__in=list(signature_ids))
-                          .filter(purged_at__isnull=True)
-                          .only("pk", "civility", "first_name", "last_name", "mandate",
-                                "locality", "locality_code", "departement",
-                                "circonscription")):
-            verdict = match(signature, imported)
-            Signature.objects.filter(pk=signature.pk).update(
+        verdicts = [(signature.pk, match(signature, imported)) for signature in (
+            Signature.objects.filter(pk__in=list(signature_ids), purged_at__isnull=True)
+            .only("pk", "civility", "first_name", "last_name", "mandate", "locality",
+                  "locality_code", "departement", "circonscription"))]
+    now = timezone.now()
+    # One commit for the batch; a signature erased meanwhile keeps nothing of its signer.
+    with transaction.atomic():
+        for pk, verdict in verdicts:
+            Signature.objects.filter(pk=pk, purged_at__isnull=True).update(
                 register_match=verdict.result, register_match_note=verdict.note,
-                register_checked_at=timezone.now())
-            checked += 1
-    return checked
+                register_checked_at=now)
+    return len(verdicts)
 
 
 def due():
@@ -303,18 +305,12 @@ def queue_due_checks(limit=None) -> int:
     Beat passes a limit so that a slow worker does not see the same
     signatures queued again and again while it catches up.
     """
-    from .tasks import check_register_batch
+    from .tasks import check_register
 
     queued = 0
-    batch = []
     ids = due().values_list("pk", flat=True)
-    for pk in (ids[:limit] if limit else ids).iterator(chunk_size=BATCH * 4):
-        batch.append(pk)
-        if len(batch) == BATCH:
-            check_register_batch.delay(batch)
-            queued += len(batch)
-            batch = []
-    if batch:
-        check_register_batch.delay(batch)
+    for batch in itertools.batched((ids[:limit] if limit else ids).iterator(
+            chunk_size=BATCH * 4), BATCH, strict=False):
+        check_register.delay(list(batch))
         queued += len(batch)
     return queued

@@ -16,7 +16,6 @@ import codecs
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -24,16 +23,18 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from signatures.models import fold as fold_words
 from signatures.titles import Mandate
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"})
 
 
 def fold(text: str) -> str:
-    """Lower-case, accent-free words: « Jean-Pierre » and "jean pierre" are equal."""
-    text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(c if c.isalnum() else " " for c in decomposed
-                      if not unicodedata.combining(c))
-    return " ".join(letters.split())
+    """Lower-case, accent-free words: « Jean-Pierre » and "jean pierre" are equal.
+
+    The signatures' own fold, with the ligatures spelled out (« Œillet »).
+    """
+    return fold_words(text.translate(_LIGATURES))
 
 
 def last_name_key(name: str) -> str:
@@ -346,22 +347,6 @@ def release_date(file_name: str) -> date | None:
 
 # --- reading ---------------------------------------------------------------------
 
-class CountingReader(io.RawIOBase):
-    """Counts the bytes read, for the progress bar, without holding them."""
-
-    def __init__(self, raw):
-        self.raw = raw
-        self.bytes_read = 0
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        count = self.raw.readinto(buffer)
-        self.bytes_read += count or 0
-        return count
-
-
 def sniff_encoding(path: Path, chunk_size=1 << 20) -> str:
     """UTF-8 (with or without BOM), else Windows-1252, else Latin-1.
 
@@ -428,11 +413,10 @@ class Reader:
 
     def __init__(self, path):
         self.path = Path(path)
-        self.size = self.path.stat().st_size
         self.encoding = sniff_encoding(self.path)
-        self._raw = self.path.open("rb")
-        self._counter = CountingReader(self._raw)
-        self._text = io.TextIOWrapper(io.BufferedReader(self._counter, 1 << 16),
+        # Unbuffered, so that its position is the bytes read, for the progress bar.
+        self._raw = self.path.open("rb", buffering=0)
+        self._text = io.TextIOWrapper(io.BufferedReader(self._raw, 1 << 16),
                                       encoding=self.encoding, newline="")
         try:
             header_line = self._text.readline()
@@ -447,7 +431,7 @@ class Reader:
 
     @property
     def bytes_read(self):
-        return self._counter.bytes_read
+        return self._raw.tell()
 
     def close(self):
         self._text.close()

@@ -31,12 +31,7 @@ def recheck_unchecked_email_domains():
 
 
 @shared_task(acks_late=True)
-def check_register(signature_id):
-    return register.check([signature_id])
-
-
-@shared_task(acks_late=True)
-def check_register_batch(signature_ids):
+def check_register(signature_ids):
     return register.check(signature_ids)
 
 

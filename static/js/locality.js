@@ -13,7 +13,7 @@
   var code = form.querySelector("input[name=locality_code]");
   var mandate = form.querySelector("select[name=mandate]");
   var kinds = JSON.parse(input.getAttribute("data-kinds") || "{}");
-  var PLACELESS = ["mep", "consular_councillor"];
+  var PLACELESS = JSON.parse(input.getAttribute("data-placeless") || "[]");
 
   var listbox = document.createElement("ul");
   listbox.id = input.id + "-listbox";

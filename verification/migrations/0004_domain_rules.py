@@ -5,12 +5,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 from signatures.roles import ensure_moderators_group_in_migration
-from verification.domain_seed import load_seed
-
-
-def patterns_for(domain):
-    labels = domain.split(".")
-    return [domain] + ["*." + ".".join(labels[i:]) for i in range(1, len(labels))]
+from verification.domain_seed import load_seed, patterns_for
 
 
 def seed_and_reclassify(apps, schema_editor):

@@ -33,7 +33,6 @@ class Command(BaseCommand):
         else:
             raise CommandError(f"{source} does not exist")
         places.write_data(data, output)
-        places.reload()
         self.stdout.write(
             f"{output}: {len(data['communes'])} communes, {len(data['epci'])} EPCI, "
             f"{len(data['departements'])} départements, {len(data['regions'])} régions.")
