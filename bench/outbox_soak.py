@@ -39,7 +39,7 @@ def main():
 
     from petition.celery import app
     from signatures.models import Party, Signature
-    from verification.delivery import requeue_due
+    from verification.outbox.delivery import requeue_due
     from verification.models import EmailChallenge
 
     party = Party.objects.get(short_name="PS").pk

@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from signatures import exports
 from signatures import views as signatures
-from verification import views as verification
+from verification.outbox import views as verification
 
 from . import views
 

@@ -91,7 +91,7 @@ def moderator(db):
 
 @pytest.fixture
 def domain_rules(db):
-    from verification.domain_seed import load_seed
+    from verification.domains.seed import load_seed
     from verification.models import DomainRule
 
     # Seeded by a migration; seeded again after a transactional test flushed them.

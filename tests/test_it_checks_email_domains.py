@@ -7,7 +7,8 @@ from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
 from signatures.models import Signature
-from verification import domains, mx
+from verification.domains import classify as domains
+from verification.domains import mx
 from verification.models import DomainRule
 
 from .conftest import free_port

@@ -1,8 +1,8 @@
 from django.utils import timezone
 
 from signatures.models import ModerationDecision, Signature
-from verification import delivery
 from verification.models import EmailChallenge
+from verification.outbox import delivery
 
 from .conftest import text_part
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from signatures.models import Signature
-from verification import register
+from verification.register import matching as register
 
 from . import rne_samples
 from .conftest import wait_until

@@ -4,8 +4,8 @@ import time_machine
 from django.utils import timezone
 
 from signatures.models import Signature
-from verification import delivery
 from verification.models import EmailChallenge
+from verification.outbox import delivery
 
 from .conftest import free_port, html_part, link_in, text_part
 

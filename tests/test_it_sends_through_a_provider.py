@@ -7,8 +7,8 @@ side (building the message, options, recording the provider's message id) is rea
 
 from django.core import mail
 
-from verification import delivery
 from verification.models import EmailChallenge
+from verification.outbox import delivery
 
 
 def test_the_provider_gets_no_tracking_and_its_message_id_is_kept(

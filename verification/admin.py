@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from signatures.models import Signature
 
-from . import domains
+from .domains import classify as domains
 from .models import DomainRule, EmailChallenge, FloodAlert, RegisterFile, normalise_pattern
 
 

@@ -4,7 +4,7 @@ from django.dispatch import receiver
 
 from signatures.signals import signature_preparing, signature_submitted, signatures_moved
 
-from .domains import describe_email_domain, reclassify
+from .domains.classify import describe_email_domain, reclassify
 from .models import DomainRule, EmailChallenge, may_email_again, queue_email, queue_emails
 
 

@@ -1,6 +1,9 @@
 from celery import shared_task
 
-from . import delivery, domains, models, register
+from . import models
+from .domains import classify as domains
+from .outbox import delivery
+from .register import matching as register
 
 
 @shared_task(acks_late=True)

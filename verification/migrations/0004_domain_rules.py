@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 from signatures.roles import ensure_moderators_group_in_migration
-from verification.domain_seed import load_seed, patterns_for
+from verification.domains.seed import load_seed, patterns_for
 
 
 def seed_and_reclassify(apps, schema_editor):

@@ -1,7 +1,7 @@
 from django import template
 from django.urls import reverse
 
-from .. import domains
+from ..domains import classify as domains
 
 register = template.Library()
 

@@ -29,8 +29,8 @@ from signatures.models import RegisterMatch, Signature
 from signatures.places import regions
 from signatures.titles import Mandate
 
-from . import rne
-from .models import RegisterEntry, RegisterFile
+from ..models import RegisterEntry, RegisterFile
+from . import files as rne
 
 # Which files hold each mandate a signer can choose, the one that states it best first.
 MANDATE_FILES = {
@@ -305,7 +305,7 @@ def queue_due_checks(limit=None) -> int:
     Beat passes a limit so that a slow worker does not see the same
     signatures queued again and again while it catches up.
     """
-    from .tasks import check_register
+    from ..tasks import check_register
 
     queued = 0
     ids = due().values_list("pk", flat=True)

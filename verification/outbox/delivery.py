@@ -167,7 +167,7 @@ def deliver(challenge_id: int) -> Outcome | None:
 
 def requeue_due(now=None) -> int:
     """Publish again every row that should be on its way; returns how many."""
-    from .tasks import send_challenge
+    from ..tasks import send_challenge
 
     now = now or timezone.now()
     ids = list(EmailChallenge.objects.due(now).values_list("pk", flat=True)[:5000])

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from signatures import places
 from signatures.models import Signature, normalise_email
 
+from ..models import DomainRule
 from . import mx
-from .domain_seed import patterns_for
-from .models import DomainRule
+from .seed import patterns_for
 
 log = logging.getLogger(__name__)
 
