@@ -39,7 +39,7 @@ def main():
 
     from petition.celery import app
     from signatures.models import Party, Signature
-    from verification.outbox.delivery import requeue_due
+    from verification.tasks import requeue_stale_challenges as requeue_due
     from verification.models import EmailChallenge
 
     party = Party.objects.get(short_name="PS").pk

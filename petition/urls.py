@@ -6,7 +6,6 @@ from django.urls import include, path
 
 from signatures import exports
 from signatures import views as signatures
-from verification.outbox import views as verification
 
 from . import views
 
@@ -25,10 +24,7 @@ urlpatterns += i18n_patterns(
     path("p/<slug:slug>/signataires.json", exports.signatories_json, name="signatories_json"),
     path("p/<slug:slug>/count.json", exports.count_json, name="count_json"),
     path("p/<slug:slug>/widget/", exports.counter_widget, name="counter_widget"),
-    path("p/<slug:slug>/check-inbox/", verification.check_inbox, name="check_inbox"),
-    path("p/<slug:slug>/resend/", verification.resend, name="resend"),
-    path("p/<slug:slug>/thanks/", verification.thanks, name="thanks"),
-    path("confirm/<str:token>/", verification.confirm, name="confirm"),
+    path("", include("verification.urls")),
     path("withdraw/<str:token>/", signatures.withdraw, name="withdraw"),
     path("privacy/", signatures.privacy, name="privacy"),
     path(f"{settings.ADMIN_PATH}/password/<uidb64>/<token>/",

@@ -6,7 +6,8 @@ import time_machine
 from django.utils import timezone
 
 from signatures.models import ModerationDecision, Signature
-from verification.models import EmailChallenge, send_reminders
+from verification.models import EmailChallenge
+from verification.tasks import send_reminders
 
 RESEND = "/p/vsa-jo-2024/resend/"
 

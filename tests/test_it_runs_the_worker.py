@@ -41,7 +41,7 @@ def test_a_broker_outage_at_signing_loses_nothing(
 
 def test_the_sweeper_queues_lost_rows_again_and_the_worker_sends_them(
         celery_worker_on_redis, petition, signature_data, smtp_server, settings, broken_broker):
-    from verification.outbox.delivery import requeue_due
+    from verification.tasks import requeue_stale_challenges as requeue_due
 
     client = Client()
     with broken_broker():

@@ -12,7 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from signatures.models import Signature
 
 from .domains import classify as domains
-from .models import DomainRule, EmailChallenge, FloodAlert, RegisterFile, normalise_pattern
+from .domains.models import DomainRule, normalise_pattern
+from .floods.models import FloodAlert
+from .outbox.models import EmailChallenge
+from .register.models import RegisterFile
 
 
 @admin.register(EmailChallenge)

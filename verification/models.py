@@ -1,16 +1,9 @@
-from .outbox.models import *  # noqa: F401,F403
-from .outbox.models import (  # noqa: F401
-    DeliveryEvent,
-    DomainRule,
-    EmailChallenge,
-    FloodAlert,
-    RegisterEntry,
-    RegisterFile,
-    may_email_again,
-    normalise_pattern,
-    queue_email,
-    queue_emails,
-    request_new_email,
-    send_reminders,
-    validate_domain_pattern,
-)
+"""Django loads an app's models from here: each sub-package keeps its own."""
+
+from .domains.models import DomainRule, normalise_pattern, validate_domain_pattern
+from .floods.models import FloodAlert
+from .outbox.models import DeliveryEvent, EmailChallenge
+from .register.models import RegisterEntry, RegisterFile
+
+__all__ = ["DeliveryEvent", "DomainRule", "EmailChallenge", "FloodAlert", "RegisterEntry",
+           "RegisterFile", "normalise_pattern", "validate_domain_pattern"]

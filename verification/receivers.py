@@ -4,8 +4,10 @@ from django.dispatch import receiver
 
 from signatures.signals import signature_preparing, signature_submitted, signatures_moved
 
+from . import queue
 from .domains.classify import describe_email_domain, reclassify
-from .models import DomainRule, EmailChallenge, may_email_again, queue_email, queue_emails
+from .domains.models import DomainRule
+from .outbox.models import EmailChallenge, may_email_again
 
 
 @receiver(signature_preparing)
@@ -18,7 +20,7 @@ def email_the_signer(sender, signature, duplicate, language, **kwargs):
     if duplicate and not may_email_again(signature):
         return  # re-submitting someone's address must not flood their mailbox
     kind = EmailChallenge.Kind.ALREADY_SIGNED if duplicate else EmailChallenge.Kind.CONFIRM
-    queue_email(signature, kind, language)
+    queue.email(signature, kind, language)
 
 
 NOTICES = {
@@ -41,7 +43,7 @@ def cancel_links_of_rejected_signatures(sender, ids, transition, **kwargs):
 def tell_the_signer_of_the_decision(sender, ids, transition, **kwargs):
     setting, kind = NOTICES.get(transition, (None, None))
     if setting and getattr(settings, setting):
-        queue_emails(ids, kind)
+        queue.emails(ids, kind)
 
 
 @receiver(post_save, sender=DomainRule)
@@ -62,6 +64,4 @@ def check_the_register(sender, signature, duplicate, **kwargs):
     queue_register_checks picks it up.
     """
     if not duplicate:
-        from .tasks import check_register
-
-        check_register.delay_on_commit([signature.pk])
+        queue.register_check(signature.pk)

@@ -1,9 +1,13 @@
+"""Celery entry points: each calls a tested function. Nothing in the app imports this
+module but verification.queue (and Celery)."""
+
 from celery import shared_task
 
-from . import models
-from .domains import classify as domains
+from .domains import classify
+from .floods.models import FloodAlert
 from .outbox import delivery
-from .register import matching as register
+from .outbox.models import restart_due, write_reminders
+from .register import matching
 
 
 @shared_task(acks_late=True)
@@ -13,32 +17,47 @@ def send_challenge(challenge_id):
         send_challenge.apply_async((challenge_id,), countdown=outcome.retry_in)
 
 
+def publish(challenges) -> int:
+    """Hand outbox rows to the worker once the transaction that wrote them commits."""
+    for challenge in challenges:
+        send_challenge.delay_on_commit(challenge.pk)
+    return len(challenges)
+
+
 @shared_task
 def requeue_stale_challenges():
-    return delivery.requeue_due()
+    """Publish again every row that should be on its way; returns how many."""
+    ids = restart_due()
+    for pk in ids:
+        send_challenge.delay(pk)
+    return len(ids)
 
 
 @shared_task
 def send_reminders():
-    return models.send_reminders()
+    return publish(write_reminders())
 
 
 @shared_task
 def report_floods():
-    return models.FloodAlert.objects.report()
+    return FloodAlert.objects.report()
 
 
 @shared_task
 def recheck_unchecked_email_domains():
-    return domains.recheck_unchecked()
+    return classify.recheck_unchecked()
 
 
 @shared_task(acks_late=True)
 def check_register(signature_ids):
-    return register.check(signature_ids)
+    return matching.check(signature_ids)
 
 
 @shared_task
 def queue_register_checks(limit=None):
     """After an import, and from beat: signatures not checked against the latest files."""
-    return register.queue_due_checks(limit)
+    queued = 0
+    for batch in matching.due_batches(limit):
+        check_register.delay(batch)
+        queued += len(batch)
+    return queued

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from signatures import places
 from signatures.models import Signature, normalise_email
 
-from ..models import DomainRule
 from . import mx
+from .models import DomainRule
 from .seed import patterns_for
 
 log = logging.getLogger(__name__)

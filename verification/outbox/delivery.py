@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from .models import EmailChallenge
 
@@ -163,17 +163,3 @@ def deliver(challenge_id: int) -> Outcome | None:
     message_id = provider_id if provider_id is not None else message.extra_headers["Message-ID"]
     challenge.mark_sent(str(message_id))
     return Outcome(challenge.state)
-
-
-def requeue_due(now=None) -> int:
-    """Publish again every row that should be on its way; returns how many."""
-    from ..tasks import send_challenge
-
-    now = now or timezone.now()
-    ids = list(EmailChallenge.objects.due(now).values_list("pk", flat=True)[:5000])
-    # Restart the clock so that a slow worker is not flooded with copies.
-    EmailChallenge.objects.filter(pk__in=ids, state=EmailChallenge.State.QUEUED).update(
-        queued_at=now)
-    for pk in ids:
-        send_challenge.delay(pk)
-    return len(ids)

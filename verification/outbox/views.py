@@ -7,8 +7,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from petition.models import Petition, published_or_404
 from petition.ratelimit import allow, client_ip
 
+from ..queue import request_new_email
 from .forms import ResendForm
-from .models import EmailChallenge, request_new_email
+from .models import EmailChallenge
 
 
 def _mask(address: str) -> str:

@@ -29,8 +29,8 @@ from signatures.models import RegisterMatch, Signature
 from signatures.places import regions
 from signatures.titles import Mandate
 
-from ..models import RegisterEntry, RegisterFile
 from . import files as rne
+from .models import RegisterEntry, RegisterFile
 
 # Which files hold each mandate a signer can choose, the one that states it best first.
 MANDATE_FILES = {
@@ -299,18 +299,13 @@ def due():
 BATCH = 500
 
 
-def queue_due_checks(limit=None) -> int:
-    """Queue the signatures due a check, in batches, for the workers to share.
+def due_batches(limit=None):
+    """The signatures due a check, in batches of ids, for the workers to share.
 
     Beat passes a limit so that a slow worker does not see the same
     signatures queued again and again while it catches up.
     """
-    from ..tasks import check_register
-
-    queued = 0
     ids = due().values_list("pk", flat=True)
     for batch in itertools.batched((ids[:limit] if limit else ids).iterator(
             chunk_size=BATCH * 4), BATCH, strict=False):
-        check_register.delay(list(batch))
-        queued += len(batch)
-    return queued
+        yield list(batch)

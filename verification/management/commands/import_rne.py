@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from verification.models import RegisterFile
 from verification.register import files as rne
+from verification.register.models import RegisterFile
 
 
 class ProgressBar:

@@ -1,0 +1,12 @@
+"""Verification's pages; included, inside i18n_patterns, by petition/urls.py."""
+
+from django.urls import path
+
+from .outbox import views
+
+urlpatterns = [
+    path("p/<slug:slug>/check-inbox/", views.check_inbox, name="check_inbox"),
+    path("p/<slug:slug>/resend/", views.resend, name="resend"),
+    path("p/<slug:slug>/thanks/", views.thanks, name="thanks"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+]
