@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class SignaturesConfig(AppConfig):
     name = "signatures"
     verbose_name = _("Signatures")
+
+    def ready(self):
+        # The public counts listen to signatures_moved like any other app.
+        from . import figures  # noqa: F401

@@ -9,7 +9,7 @@ someone reads:
 - The aggregates of a petition (approved count, counts by mandate, party and
   département) live in the shared cache, without expiry.
 - A moderation decision adjusts them once its transaction commits (`record_moves`,
-  called by SignatureQuerySet.move), from the moved rows alone, under a lock.
+  on the signatures_moved signal), from the moved rows alone, under a lock.
   So a decision shows at once, whatever the size of the table.
 - Beat recounts them nightly (`repair`), which mends any drift (a lost lock, an
   edit made in SQL).
@@ -25,9 +25,14 @@ import time
 from collections import Counter
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count
+from django.dispatch import receiver
 
 from petition import pagecache
+
+from .models import Signature
+from .signals import signatures_moved
 
 LATEST_SECONDS = 60
 LOCK_SECONDS = 30
@@ -40,8 +45,6 @@ def _key(name, petition_id):
 
 def count_public(petition_id) -> dict:
     """Recount a petition's approved signatures in one grouped query."""
-    from .models import Signature
-
     by_mandate, by_party, by_departement = Counter(), Counter(), Counter()
     rows = (Signature.objects.approved().filter(petition_id=petition_id)
             .values_list("mandate", "departement", "party__name")
@@ -119,14 +122,23 @@ def latest_signatories(petition, size=10):
     return latest
 
 
+@receiver(signatures_moved)
+def count_public_moves(sender, sources, target, **kwargs):
+    """+1 for a signature entering the public list, -1 for one leaving it."""
+    approved = Signature.State.APPROVED
+    moves = {pk: 1 if target == approved else -1
+             for source, pks in sources.items() if approved in (source, target)
+             for pk in pks}
+    if moves:
+        transaction.on_commit(lambda: record_moves(moves))
+
+
 def record_moves(moves):
     """Adjust the aggregates for signatures that entered (+1) or left (-1) the public list.
 
     `moves` maps a signature id to +1 or -1. Called once the transaction has
     committed; reads only the moved rows.
     """
-    from .models import Signature
-
     rows = (Signature.objects.filter(pk__in=list(moves))
             .values_list("pk", "petition_id", "mandate", "departement", "party__name"))
     by_petition = {}

@@ -12,6 +12,7 @@ from petition.ratelimit import allow, ip_hash
 from . import places
 from .models import Party, Signature, normalise_email
 from .places import departement_choices
+from .signals import email_domain_checking
 from .titles import PLACELESS, Civility, Mandate
 
 NAME_PUNCTUATION = set(" '’-.")
@@ -42,12 +43,6 @@ def validate_comment(value: str):
         raise ValidationError(_("The comment contains invalid characters."), code="controls")
     if "<" in value or ">" in value:
         raise ValidationError(_("The comment cannot contain < or >."), code="markup")
-
-
-# Checks of the email's domain that other apps register (verification adds its
-# DNS check in its AppConfig.ready), so that signatures never imports them.
-# Each is called with the normalised domain and raises ValidationError.
-EMAIL_DOMAIN_VALIDATORS = []
 
 
 class PartyChoiceField(forms.ModelChoiceField):
@@ -117,6 +112,8 @@ class SignatureForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.client_ip = client_ip
         self.place = None
+        self.address = ""  # normalised, in clean()
+        self.domain_fields = {}  # what email_domain_checking receivers set
         # What the autocomplete needs: where to search, and what each mandate is held for.
         self.fields["locality"].widget.attrs.update({
             "data-places-url": reverse("place_search"),
@@ -134,7 +131,7 @@ class SignatureForm(forms.Form):
         if not allow("sign-ip", self.client_ip):
             self.add_error(None, message)
             return
-        address = normalise_email(data["email"])
+        address = self.address
         if not allow("sign-address", address):
             self.add_error("email", _("This address has been used too many times recently. "
                                       "Please try again in an hour."))
@@ -148,12 +145,14 @@ class SignatureForm(forms.Form):
 
     def check_email_domain(self, data):
         """Last, behind the honeypot and the rate limits: a DNS lookup may take 2 seconds."""
-        domain = normalise_email(data["email"]).rpartition("@")[2]
         try:
-            for validate in EMAIL_DOMAIN_VALIDATORS:
-                validate(domain)
+            answers = email_domain_checking.send(
+                sender=type(self), domain=self.address.rpartition("@")[2])
         except ValidationError as error:
             self.add_error("email", error)
+            return
+        for _receiver, fields in answers:
+            self.domain_fields.update(fields or {})
 
     def clean_first_name(self):
         value = " ".join(self.cleaned_data["first_name"].split())
@@ -201,6 +200,8 @@ class SignatureForm(forms.Form):
             self.add_error("party_detail", _("Please write your party's name."))
         if self.errors or data.get("website"):
             return data  # a bot gets nothing checked, so nothing looked up either
+        # Normalised once per POST: the limits, the domain check and the INSERT use it.
+        self.address = normalise_email(data["email"])
         self.check_rate_limits(data)
         if not self.errors:
             self.check_email_domain(data)
@@ -276,6 +277,8 @@ class SignatureForm(forms.Form):
             first_name=data["first_name"],
             last_name=data["last_name"],
             email=data["email"],
+            email_normalised=self.address,
+            **self.domain_fields,
             mandate=data["mandate"],
             mandate_other=data["mandate_other"] if data["mandate"] == Mandate.OTHER else "",
             **self.place_fields(),

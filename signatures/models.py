@@ -15,17 +15,22 @@ from django.utils.translation import gettext_lazy as _
 from petition.models import Petition
 
 from .places import departement_name, of_place
+from .signals import signature_submitted, signatures_moved
 from .titles import Civility, Mandate, public_title
+
+
+def ascii_domain(domain: str) -> str:
+    """The IDNA (punycode) spelling of a domain; left as typed when it has none."""
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain  # the validators say what is wrong
 
 
 def normalise_email(address: str) -> str:
     """One spelling per mailbox: trimmed, lower-cased, IDNA domain."""
     local, _, domain = address.strip().rpartition("@")
-    try:
-        domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass
-    return f"{local}@{domain}".lower()
+    return f"{local}@{ascii_domain(domain)}".lower()
 
 
 def fold(text: str) -> str:
@@ -126,9 +131,6 @@ class SignatureQuerySet(models.QuerySet):
         compare-and-set per source state, and each move is written to the
         trail. Invalid rows are skipped and counted, never half-moved.
         """
-        from . import figures
-        from .signals import signatures_moved
-
         _sources, target = Signature.TRANSITIONS[transition]
         now = timezone.now()
         stamps = {name: (now if value is NOW else value)
@@ -138,15 +140,12 @@ class SignatureQuerySet(models.QuerySet):
             ids = list(self.values_list("pk", flat=True))
             rows = (Signature.objects.select_for_update().filter(pk__in=ids)
                     .values_list("pk", "state", "refused_party_flag"))
-            # +1 for a signature entering the public list, -1 for one leaving it.
-            by_source, public_moves = {}, {}
+            by_source = {}
             for pk, state, refused in rows:
                 if refusal := Signature.why_not(transition, state, refused):
                     result.skipped[refusal] += 1
                     continue
                 by_source.setdefault(state, []).append(pk)
-                if Signature.State.APPROVED in (state, target):
-                    public_moves[pk] = 1 if target == Signature.State.APPROVED else -1
             decisions = []
             for source, pks in by_source.items():
                 Signature.objects.filter(pk__in=pks, state=source).update(state=target, **stamps)
@@ -159,9 +158,8 @@ class SignatureQuerySet(models.QuerySet):
                 result.moved += pks
             ModerationDecision.objects.bulk_create(decisions, batch_size=1000)
             if result.moved:
-                signatures_moved.send(sender=Signature, ids=result.moved, transition=transition)
-            if public_moves:
-                transaction.on_commit(lambda: figures.record_moves(public_moves))
+                signatures_moved.send(sender=Signature, ids=result.moved, transition=transition,
+                                      target=target, sources=by_source)
         return result
 
     def expire_unconfirmed(self, now=None) -> int:
@@ -226,9 +224,6 @@ class SignatureQuerySet(models.QuerySet):
         for an address that has already signed. The caller cannot tell which
         happened, and neither can whoever submitted the form.
         """
-        from .signals import signature_preparing, signature_submitted
-
-        signature_preparing.send(sender=Signature, signature=signature)
         with transaction.atomic():
             try:
                 with transaction.atomic():
@@ -236,9 +231,7 @@ class SignatureQuerySet(models.QuerySet):
                 duplicate = False
             except IntegrityError:
                 signature = self.live().get(
-                    petition=signature.petition,
-                    email_normalised=normalise_email(signature.email),
-                )
+                    petition=signature.petition, email_normalised=signature.email_normalised)
                 duplicate = True
             signature_submitted.send(
                 sender=Signature, signature=signature, duplicate=duplicate, language=language
@@ -402,7 +395,9 @@ class Signature(models.Model):
         return f"{self.full_name} – {self.title}"
 
     def save(self, *args, **kwargs):
-        self.email_normalised = normalise_email(self.email)
+        if not (self._state.adding and self.email_normalised):
+            # The signing form hands in the address it has already normalised.
+            self.email_normalised = normalise_email(self.email)
         self.email_domain = self.email_normalised.rpartition("@")[2]
         # Last name first: the public list sorts by it.
         self.name_key = fold(f"{self.last_name} {self.first_name}")

@@ -1,10 +1,20 @@
+"""Every point where `signatures` hands work to other apps, in one place.
+
+One mechanism: Django signals. `signatures` never imports its listeners;
+they connect in their AppConfig.ready (verification.receivers, and
+signatures.figures for the public counts). grep a signal's name to find
+who listens.
+"""
+
 from django.dispatch import Signal
 
-# Sent just before a new signature is first saved (before its transaction
-# opens, to keep it short): receivers fill in the fields their app owns
-# (verification: what the email's domain is), so that they go in with the
-# INSERT. Argument: signature.
-signature_preparing = Signal()
+# Sent by the signing form once the fields, the honeypot and the rate limits
+# have passed (a DNS lookup may take 2 seconds). Argument: domain, the
+# normalised email domain. A receiver raises ValidationError, shown next to
+# the email field, or returns a dict of the Signature fields it sets
+# (verification: the domain's kind and the DNS answer), which go in with the
+# INSERT: asked once per POST, written without a second UPDATE.
+email_domain_checking = Signal()
 
 # Sent inside the transaction that saved (or found) the signature.
 # Arguments: signature, duplicate (True when the address had already signed),
@@ -12,5 +22,6 @@ signature_preparing = Signal()
 signature_submitted = Signal()
 
 # Sent inside the transaction that moved signatures through the state machine.
-# Arguments: ids (the signatures moved), transition (its name).
+# Arguments: ids (the signatures moved), transition (its name), target (the
+# state they moved to) and sources (each source state -> the ids that left it).
 signatures_moved = Signal()

@@ -1,5 +1,8 @@
 from celery import shared_task
 
+from petition.models import Petition
+
+from . import figures
 from .models import Signature
 
 
@@ -17,8 +20,4 @@ def purge_personal_data():
 @shared_task
 def repair_public_figures():
     """Recount the public figures of every published petition (nightly)."""
-    from petition.models import Petition
-
-    from . import figures
-
     return figures.repair(Petition.objects.published().values_list("pk", flat=True))

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from signatures.signals import signature_preparing, signature_submitted, signatures_moved
+from signatures.signals import email_domain_checking, signature_submitted, signatures_moved
 
 from . import queue
 from .domains.classify import describe_email_domain, reclassify
@@ -10,9 +10,9 @@ from .domains.models import DomainRule
 from .outbox.models import EmailChallenge, may_email_again
 
 
-@receiver(signature_preparing)
-def describe_the_email_domain(sender, signature, **kwargs):
-    describe_email_domain(signature)
+@receiver(email_domain_checking)
+def check_the_email_domain(sender, domain, **kwargs):
+    return describe_email_domain(domain)
 
 
 @receiver(signature_submitted)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from signatures import places
-from signatures.models import Signature, normalise_email
+from signatures.models import Signature
 
 from . import mx
 from .models import DomainRule
@@ -124,21 +124,20 @@ def confirm_commune_domain(signature, actor) -> DomainRule | None:
 
 # --- can it receive mail? -----------------------------------------------------
 
-def refuse_domain_without_mail(domain: str):
-    """The signing form's check: a domain that cannot receive mail is a typo or a fake."""
-    if mx.check_mail_domain(domain) == Check.CANNOT_RECEIVE:
+def describe_email_domain(domain: str) -> dict:
+    """The signing form's check, before the signature is saved.
+
+    A domain that cannot receive mail is a typo or a fake: ValidationError.
+    Otherwise its kind and the DNS answer, the Signature fields that go in with
+    the INSERT. DNS is asked once per POST (and cached for a day).
+    """
+    check = mx.check_mail_domain(domain)
+    if check == Check.CANNOT_RECEIVE:
         raise ValidationError(
             _("This address's domain (%(domain)s) cannot receive email. Please check the "
               "address for a typo, or use another one."),
             code="domain_cannot_receive", params={"domain": domain})
-
-
-def describe_email_domain(signature):
-    """Before the signature is saved: the domain's kind, and the DNS answer the form
-    just had (cached). Both go in with the INSERT."""
-    domain = normalise_email(signature.email).rpartition("@")[2]
-    signature.email_domain_kind = domain_kind(domain)
-    signature.email_domain_check = mx.check_mail_domain(domain)
+    return {"email_domain_kind": domain_kind(domain), "email_domain_check": check}
 
 
 # After this many unanswered domains in a row, our resolver is the trouble:

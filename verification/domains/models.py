@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from signatures.models import Signature
+from signatures.models import Signature, ascii_domain
 
 
 def validate_domain_pattern(value: str):
@@ -69,9 +69,4 @@ class DomainRule(models.Model):
 def normalise_pattern(pattern: str) -> str:
     pattern = pattern.strip().rstrip(".").lower()
     prefix = "*." if pattern.startswith("*.") else ""
-    domain = pattern.removeprefix("*.")
-    try:
-        domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass  # left as typed; the validator says what is wrong
-    return prefix + domain
+    return prefix + ascii_domain(pattern.removeprefix("*."))
