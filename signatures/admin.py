@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .forms import RejectForm
-from .models import ModerationDecision, Party, RegisterMatch, RejectionReason, Signature
+from .models import ModerationDecision, Party, RejectionReason, Signature
 from .places import departement_choices
 
 
@@ -124,50 +124,35 @@ class SignedHourFilter(ExactValueFilter):
         return queryset.filter(created_at__gte=start, created_at__lt=start + timedelta(hours=1))
 
 
-class RegisterMatchFilter(admin.SimpleListFilter):
-    title = _("register (RNE)")
-    parameter_name = "register"
-
-    def lookups(self, request, model_admin):
-        return [*RegisterMatch.choices, ("unchecked", _("not checked"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "unchecked":
-            return queryset.filter(register_match="")
-        return queryset.filter(register_match=self.value()) if self.value() else queryset
-
-
 DISPLAY_FIELDS = ["civility", "first_name", "last_name", "mandate", "mandate_other", "locality",
                   "departement", "party", "party_detail", "comment"]
 
 
 @admin.register(Signature)
 class SignatureAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "title_and_locality", "party_flagged", "email_and_kind",
-                    "domain_check", "register_verdict", "email_confirmed_at", "delivery",
+    """The review queue. The columns that verification sets (the email, its domain, the
+    register, the delivery) are added by verification.admin, which declares their labels."""
+
+    list_display = ["full_name", "title_and_locality", "party_flagged", "email_confirmed_at",
                     "state"]
     list_filter = [StateFilter, "mandate", "party", "refused_party_flag", DepartementFilter,
-                   "email_domain_kind", "email_domain_check", RegisterMatchFilter,
                    EmailDomainFilter, IpHashFilter, SignedHourFilter]
+    # Columns that show the signer's address: moderators only.
+    moderator_only_columns = ()
     search_fields = ["last_name", "first_name", "name_key", "email_normalised", "locality"]
     list_select_related = ["party"]
     ordering = ["email_confirmed_at", "id"]
     list_per_page = 100
     actions = ["approve", "reject", "return_to_review"]
-    readonly_fields = ["petition", "state", "email", "email_domain_kind", "domain_check",
-                       "email_delivery",
+    readonly_fields = ["petition", "state", "email",
                        "refused_party_flag", "consented_at", "language", "created_at",
                        "email_confirmed_at", "approved_at", "decided_at", "withdrawn_at",
-                       "duplicates", "register_match", "register_match_note",
-                       "register_checked_at", "locality_code", "circonscription"]
+                       "duplicates", "locality_code", "circonscription"]
     fieldsets = [
         (None, {"fields": ["petition", "state", "refused_party_flag", "duplicates"]}),
         # The codes come from the reference data at signing: shown, never typed.
         (_("Public display"), {"fields": [*DISPLAY_FIELDS, "locality_code", "circonscription"]}),
-        (_("Email"), {"fields": ["email", "email_domain_kind", "domain_check",
-                                 "email_delivery"]}),
-        (_("Register of elected officials (RNE)"), {
-            "fields": ["register_match", "register_match_note", "register_checked_at"]}),
+        (_("Email"), {"fields": ["email"]}),
         (_("Dates"), {"fields": ["consented_at", "language", "created_at", "email_confirmed_at",
                                  "approved_at", "decided_at", "withdrawn_at"]}),
     ]
@@ -185,34 +170,6 @@ class SignatureAdmin(admin.ModelAdmin):
             return format_html('<strong class="refused">⚠ {} ({})</strong>', obj.party_label,
                                _("refused"))
         return obj.party_label
-
-    @admin.display(description=_("email"), ordering="email_normalised")
-    def email_and_kind(self, obj):
-        kind = obj.get_email_domain_kind_display() or "?"
-        if obj.email_domain_kind == Signature.DomainKind.WEBMAIL:
-            # Allowed (small communes' mayors use webmail), but worth a look.
-            return format_html("{} <strong>[{}]</strong>", obj.email, kind)
-        return format_html("{} <small>[{}]</small>", obj.email, kind)
-
-    @admin.display(description=_("email domain check"), ordering="email_domain_check")
-    def domain_check(self, obj):
-        if obj.email_domain_check == Signature.DomainCheck.CANNOT_RECEIVE:
-            return format_html('<strong class="refused">⚠ {}</strong>',
-                               obj.get_email_domain_check_display())
-        return obj.get_email_domain_check_display() or "–"
-
-    @admin.display(description=_("register (RNE)"), ordering="register_match")
-    def register_verdict(self, obj):
-        if not obj.register_match:
-            return "–"
-        mark = {"exact": "✓", "probable": "≈", "none": "✗"}[obj.register_match]
-        why = obj.register_match_note.split(". ", 1)[0] if obj.register_match == "probable" else ""
-        return format_html('{} {}<br><small>{}</small>', mark, obj.get_register_match_display(),
-                           why)
-
-    @admin.display(description=_("email delivery"))
-    def delivery(self, obj):
-        return obj.email_delivery or "–"
 
     @admin.display(description=_("possible duplicates"))
     def duplicates(self, obj):
@@ -235,7 +192,7 @@ class SignatureAdmin(admin.ModelAdmin):
         shown = super().get_list_display(request)
         if self.has_moderate_permission(request):
             return shown
-        return [column for column in shown if column != "email_and_kind"]
+        return [column for column in shown if column not in self.moderator_only_columns]
 
     def get_search_fields(self, request):
         fields = super().get_search_fields(request)

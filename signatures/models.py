@@ -242,14 +242,6 @@ class SignatureQuerySet(models.QuerySet):
 NOW = object()  # stands for the moment of the transition in Signature.STAMPS
 
 
-class RegisterMatch(models.TextChoices):
-    """How well the Répertoire national des élus confirms a signer (see verification)."""
-
-    EXACT = "exact", _("listed")
-    PROBABLE = "probable", _("probably listed")
-    NONE = "none", _("not found")
-
-
 class Signature(models.Model):
     class State(models.TextChoices):
         PENDING_EMAIL = "pending_email", _("awaiting email confirmation")
@@ -260,21 +252,6 @@ class Signature(models.Model):
         EXPIRED = "expired", _("expired")
 
     DEAD_STATES = (State.WITHDRAWN, State.EXPIRED)
-
-    class DomainKind(models.TextChoices):
-        """What the email's domain says, by the rules moderators keep (verification.DomainRule)."""
-
-        OFFICIAL = "official", _("official")
-        WEBMAIL = "webmail", _("webmail")
-        NOT_MANDATE = "not_mandate", _("not a mandate's address")
-        UNKNOWN = "unknown", _("unknown")
-
-    class DomainCheck(models.TextChoices):
-        """Whether the email's domain can receive mail, as DNS said."""
-
-        OK = "ok", _("receives email")
-        CANNOT_RECEIVE = "no_mail", _("cannot receive email")
-        UNCHECKED = "unchecked", _("unchecked (DNS did not answer)")
 
     # The state machine, in one place: transition -> (from states, to state).
     TRANSITIONS = {
@@ -314,18 +291,22 @@ class Signature(models.Model):
     email_normalised = models.CharField(max_length=254, editable=False)
     email_domain = models.CharField(_("email domain"), max_length=254, editable=False,
                                     db_index=True)
-    # Set by the verification app.
+    # Set by the verification app, which declares their values and labels
+    # (verification.domains.models.DomainKind and DomainCheck,
+    # verification.outbox.models.EmailChallenge.State,
+    # verification.register.models.RegisterMatch). They live here, not in
+    # verification's tables, so that the review queue filters them without a join.
     email_domain_kind = models.CharField(_("domain kind"), max_length=16, blank=True,
-                                         editable=False, choices=DomainKind.choices)
+                                         editable=False)
     # "" until checked; "unchecked" is checked again by beat.
     email_domain_check = models.CharField(_("email domain check"), max_length=12, blank=True,
-                                          editable=False, choices=DomainCheck.choices)
+                                          editable=False)
     email_delivery = models.CharField(_("email delivery"), max_length=12, blank=True,
                                       editable=False)
-    # Set by the verification app: does the Répertoire national des élus list
-    # this person with this mandate here? "" until checked.
+    # Does the Répertoire national des élus list this person with this mandate
+    # here? "" until checked.
     register_match = models.CharField(_("register (RNE)"), max_length=10, blank=True,
-                                      editable=False, choices=RegisterMatch.choices)
+                                      editable=False)
     register_match_note = models.TextField(_("register (RNE) note"), blank=True,
                                            editable=False)
     register_checked_at = models.DateTimeField(_("register checked at"), null=True,

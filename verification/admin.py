@@ -9,13 +9,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from signatures import admin as signatures_admin
 from signatures.models import Signature
 
 from .domains import classify as domains
-from .domains.models import DomainRule, normalise_pattern
+from .domains.models import DomainCheck, DomainKind, DomainRule, normalise_pattern
 from .floods.models import FloodAlert
 from .outbox.models import EmailChallenge
-from .register.models import RegisterFile
+from .register.models import RegisterFile, RegisterMatch
 
 
 @admin.register(EmailChallenge)
@@ -128,3 +129,120 @@ class RegisterFileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- the columns verification sets on Signature ---------------------------------------
+# Signature keeps them for the review queue's speed; their values and labels are
+# declared here, in the app that sets them, and so is how the queue shows them.
+
+def label(vocabulary, value) -> str:
+    """The translated label of a stored value ("" stays "")."""
+    return dict(vocabulary.choices).get(value, value)
+
+
+class VocabularyFilter(admin.SimpleListFilter):
+    """A filter on a Signature column whose values verification declares."""
+
+    field = ""
+    vocabulary = None
+
+    def lookups(self, request, model_admin):
+        return self.vocabulary.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+class DomainKindFilter(VocabularyFilter):
+    title = _("domain kind")
+    parameter_name = "email_domain_kind__exact"
+    field = "email_domain_kind"
+    vocabulary = DomainKind
+
+
+class DomainCheckFilter(VocabularyFilter):
+    title = _("email domain check")
+    parameter_name = "email_domain_check__exact"
+    field = "email_domain_check"
+    vocabulary = DomainCheck
+
+
+class RegisterMatchFilter(VocabularyFilter):
+    title = _("register (RNE)")
+    parameter_name = "register"
+    field = "register_match"
+    vocabulary = RegisterMatch
+
+    def lookups(self, request, model_admin):
+        return [*RegisterMatch.choices, ("unchecked", _("not checked"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unchecked":
+            return queryset.filter(register_match="")
+        return super().queryset(request, queryset)
+
+
+def inserted(names, after, new) -> list:
+    position = names.index(after) + 1
+    return [*names[:position], *new, *names[position:]]
+
+
+class SignatureAdmin(signatures_admin.SignatureAdmin):
+    list_display = inserted(
+        inserted(signatures_admin.SignatureAdmin.list_display, "email_confirmed_at",
+                 ["delivery"]),
+        "party_flagged", ["email_and_kind", "domain_check", "register_verdict"])
+    list_filter = inserted(signatures_admin.SignatureAdmin.list_filter,
+                           signatures_admin.DepartementFilter,
+                           [DomainKindFilter, DomainCheckFilter, RegisterMatchFilter])
+    moderator_only_columns = ("email_and_kind",)
+    readonly_fields = [*signatures_admin.SignatureAdmin.readonly_fields,
+                       "domain_kind", "domain_check", "email_delivery", "register_result",
+                       "register_match_note", "register_checked_at"]
+    fieldsets = [
+        (name, {**options, "fields": [*options["fields"], "domain_kind", "domain_check",
+                                      "email_delivery"]})
+        if options["fields"] == ["email"] else (name, options)
+        for name, options in signatures_admin.SignatureAdmin.fieldsets]
+    fieldsets.insert(3, (_("Register of elected officials (RNE)"), {
+        "fields": ["register_result", "register_match_note", "register_checked_at"]}))
+
+    @admin.display(description=_("email"), ordering="email_normalised")
+    def email_and_kind(self, obj):
+        kind = label(DomainKind, obj.email_domain_kind) or "?"
+        if obj.email_domain_kind == DomainKind.WEBMAIL:
+            # Allowed (small communes' mayors use webmail), but worth a look.
+            return format_html("{} <strong>[{}]</strong>", obj.email, kind)
+        return format_html("{} <small>[{}]</small>", obj.email, kind)
+
+    @admin.display(description=_("domain kind"))
+    def domain_kind(self, obj):
+        return label(DomainKind, obj.email_domain_kind) or self.get_empty_value_display()
+
+    @admin.display(description=_("email domain check"), ordering="email_domain_check")
+    def domain_check(self, obj):
+        shown = label(DomainCheck, obj.email_domain_check)
+        if obj.email_domain_check == DomainCheck.CANNOT_RECEIVE:
+            return format_html('<strong class="refused">⚠ {}</strong>', shown)
+        return shown or "–"
+
+    @admin.display(description=_("register (RNE)"))
+    def register_result(self, obj):
+        return label(RegisterMatch, obj.register_match) or self.get_empty_value_display()
+
+    @admin.display(description=_("register (RNE)"), ordering="register_match")
+    def register_verdict(self, obj):
+        if not obj.register_match:
+            return "–"
+        mark = {"exact": "✓", "probable": "≈", "none": "✗"}[obj.register_match]
+        why = obj.register_match_note.split(". ", 1)[0] if obj.register_match == "probable" else ""
+        return format_html('{} {}<br><small>{}</small>', mark,
+                           label(RegisterMatch, obj.register_match), why)
+
+    @admin.display(description=_("email delivery"))
+    def delivery(self, obj):
+        return obj.email_delivery or "–"
+
+
+admin.site.unregister(Signature)
+admin.site.register(Signature, SignatureAdmin)

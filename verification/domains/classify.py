@@ -11,13 +11,12 @@ from signatures import places
 from signatures.models import Signature
 
 from . import mx
+from .models import DomainCheck as Check
+from .models import DomainKind as Kind
 from .models import DomainRule
 from .seed import patterns_for
 
 log = logging.getLogger(__name__)
-
-Kind = Signature.DomainKind
-Check = Signature.DomainCheck
 
 # Mandates whose locality is a commune: only their domain can be the commune's own.
 COMMUNE_MANDATES = {mandate for mandate, kind in places.MANDATE_KINDS.items()
@@ -114,7 +113,7 @@ def confirm_commune_domain(signature, actor) -> DomainRule | None:
         return None
     rule, created = DomainRule.objects.get_or_create(
         pattern=signature.email_domain,
-        defaults={"kind": DomainRule.Kind.OFFICIAL, "commune_code": signature.locality_code,
+        defaults={"kind": Kind.OFFICIAL, "commune_code": signature.locality_code,
                   "created_by": actor,
                   "note": f"Commune domain of {signature.locality} "
                           f"({signature.departement}), confirmed from signature "

@@ -8,7 +8,24 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from signatures.models import Signature, ascii_domain
+from signatures.models import ascii_domain
+
+
+class DomainKind(models.TextChoices):
+    """What an email's domain says (Signature.email_domain_kind), by the rules below."""
+
+    OFFICIAL = "official", _("official")
+    WEBMAIL = "webmail", _("webmail")
+    NOT_MANDATE = "not_mandate", _("not a mandate's address")
+    UNKNOWN = "unknown", _("unknown")
+
+
+class DomainCheck(models.TextChoices):
+    """Whether the email's domain can receive mail, as DNS said (Signature.email_domain_check)."""
+
+    OK = "ok", _("receives email")
+    CANNOT_RECEIVE = "no_mail", _("cannot receive email")
+    UNCHECKED = "unchecked", _("unchecked (DNS did not answer)")
 
 
 def validate_domain_pattern(value: str):
@@ -28,18 +45,14 @@ class DomainRule(models.Model):
 
     PATTERN = re.compile(r"(\*\.)?([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
                          r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-    class Kind(models.TextChoices):
-        # Signature.DomainKind, less "unknown": what no rule says.
-        OFFICIAL = Signature.DomainKind.OFFICIAL.value, Signature.DomainKind.OFFICIAL.label
-        WEBMAIL = Signature.DomainKind.WEBMAIL.value, Signature.DomainKind.WEBMAIL.label
-        NOT_MANDATE = (Signature.DomainKind.NOT_MANDATE.value,
-                       Signature.DomainKind.NOT_MANDATE.label)
 
     pattern = models.CharField(_("domain"), max_length=253, unique=True,
                                validators=[validate_domain_pattern],
                                help_text=_("senat.fr for that domain only; *.gouv.fr for all "
                                            "its subdomains."))
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # Every kind but "unknown", which is what no rule says.
+    kind = models.CharField(_("kind"), max_length=16, choices=[
+        (kind.value, kind.label) for kind in DomainKind if kind != DomainKind.UNKNOWN])
     commune_code = models.CharField(
         _("commune (INSEE code)"), max_length=5, blank=True,
         help_text=_("For a commune's own domain, confirmed by a moderator."))

@@ -16,9 +16,7 @@ import dns.resolver
 from django.conf import settings
 from django.core.cache import cache
 
-from signatures.models import Signature
-
-Check = Signature.DomainCheck
+from .models import DomainCheck as Check
 
 # The whole question (MX, then A and AAAA) must be answered within this.
 TOTAL_SECONDS = 2.0

@@ -25,12 +25,12 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from signatures.models import RegisterMatch, Signature
+from signatures.models import Signature
 from signatures.places import regions
 from signatures.titles import Mandate
 
 from . import files as rne
-from .models import RegisterEntry, RegisterFile
+from .models import RegisterEntry, RegisterFile, RegisterMatch
 
 # Which files hold each mandate a signer can choose, the one that states it best first.
 MANDATE_FILES = {

@@ -7,6 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from . import files as rne
 
 
+class RegisterMatch(models.TextChoices):
+    """How well the register confirms a signer (Signature.register_match)."""
+
+    EXACT = "exact", _("listed")
+    PROBABLE = "probable", _("probably listed")
+    NONE = "none", _("not found")
+
+
 class RegisterFile(models.Model):
     """The release of one of the register's files that is loaded now (one row per kind)."""
 
