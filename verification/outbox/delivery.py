@@ -6,67 +6,21 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from email.utils import make_msgid
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
+from django.core.mail import mailers
 
+from .emails import build_message
 from .models import EmailChallenge
 
 logger = logging.getLogger(__name__)
-
-TEMPLATES = {
-    EmailChallenge.Kind.CONFIRM: "emails/confirm",
-    EmailChallenge.Kind.REMINDER: "emails/confirm",
-    EmailChallenge.Kind.ALREADY_SIGNED: "emails/already_signed",
-    EmailChallenge.Kind.APPROVED: "emails/approved",
-    EmailChallenge.Kind.REJECTED: "emails/rejected",
-}
 
 
 @dataclass
 class Outcome:
     state: str
     retry_in: int | None = None
-
-
-def build_message(challenge: EmailChallenge, token: str) -> EmailMultiAlternatives:
-    signature = challenge.signature
-    petition = signature.petition
-    with translation.override(challenge.language):
-        context = {
-            "signature": signature,
-            "petition": petition,
-            "ttl_days": settings.CHALLENGE_TOKEN_TTL_DAYS,
-            "is_reminder": challenge.kind == EmailChallenge.Kind.REMINDER,
-            "confirm_url": settings.SITE_URL + reverse("confirm", args=[token]) if token else "",
-            "petition_url": petition.absolute_url(),
-            "resend_url": petition.absolute_url(reverse("resend", args=[petition.slug])),
-            "withdraw_url": settings.SITE_URL + reverse(
-                "withdraw", args=[signature.withdrawal_token()]),
-            "signatories_url": petition.absolute_url(
-                reverse("signatories", args=[petition.slug])),
-        }
-        base = TEMPLATES[challenge.kind]
-        # Subjects are one line: a newline here would be a header injection.
-        subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
-        text = render_to_string(f"{base}.txt", context)
-        html = render_to_string(f"{base}.html", context)
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or None
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[signature.email],
-        reply_to=[petition.contact_email] if petition.contact_email else None,
-        headers={"Message-ID": make_msgid(domain=domain), "Auto-Submitted": "auto-generated"},
-    )
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 # One open connection to the mailer per worker thread, reused from one email
