@@ -1,0 +1,1 @@
+"""The shared web toolbox: rate limits, the public page cache, response headers, the staff site."""
