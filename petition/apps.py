@@ -10,8 +10,8 @@ class PetitionConfig(AppConfig):
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):
-    """Django's admin, on our staff site (petition/admin_site.py)."""
+    """Django's admin, on our staff site (petition/web/admin_site.py)."""
 
     default = False
 
-    default_site = "petition.admin_site.StaffSite"
+    default_site = "petition.web.admin_site.StaffSite"

@@ -51,8 +51,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Public pages from the shared cache, before the per-visitor middleware (petition/pagecache.py).
-    "petition.pagecache.middleware",
+    # Public pages from the shared cache, before the per-visitor middleware (petition/web/pagecache.py).
+    "petition.web.pagecache.middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,8 +62,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "petition.middleware.permissions_policy",
-    "petition.middleware.personal_pages_not_stored",
+    "petition.web.middleware.permissions_policy",
+    "petition.web.middleware.personal_pages_not_stored",
 ]
 
 ROOT_URLCONF = "petition.urls"

@@ -10,8 +10,8 @@ from django.views.decorators.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 
 from petition.models import Petition, published_or_404
-from petition.pagecache import public_page
-from petition.ratelimit import allow, client_ip
+from petition.web.pagecache import public_page
+from petition.web.ratelimit import allow, client_ip
 
 from . import places
 from .figures import approved_count, latest_signatories, public_figures
