@@ -69,7 +69,7 @@ def sign(request, slug):
             return redirect("check_inbox", petition.slug)
     else:
         form = SignatureForm()
-    return render(request, "petition/sign.html", {"petition": petition, "form": form})
+    return render(request, "signatures/sign.html", {"petition": petition, "form": form})
 
 
 class SignatoryFilters(forms.Form):
@@ -205,7 +205,7 @@ def withdraw(request, token):
 
 
 def privacy(request):
-    return render(request, "privacy.html", {
+    return render(request, "petition/privacy.html", {
         "token_days": settings.CHALLENGE_TOKEN_TTL_DAYS,
         "reminder_days": settings.REMINDER_AFTER_DAYS,
         "expire_days": settings.UNCONFIRMED_EXPIRE_DAYS,
