@@ -51,7 +51,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Public pages from the shared cache, before the per-visitor middleware (petition/web/pagecache.py).
+    # Public pages from the shared cache, before the per-visitor middleware
+    # (petition/web/pagecache.py).
     "petition.web.pagecache.middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
