@@ -27,7 +27,7 @@ from collections import Counter
 from django.core.cache import cache
 from django.db.models import Count
 
-from petition import pagecache
+from petition.web import pagecache
 
 LATEST_SECONDS = 60
 LOCK_SECONDS = 30
