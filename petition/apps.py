@@ -2,11 +2,16 @@ from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
+from . import checks
+
 
 class PetitionConfig(AppConfig):
     default = True
     name = "petition"
     verbose_name = _("Petitions")
+
+    def ready(self):
+        checks.register()
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):
