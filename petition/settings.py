@@ -82,7 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "petition.context_processors.language_switch",
+                "petition.web.context_processors.language_switch",
             ],
         },
     },
