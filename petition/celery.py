@@ -11,9 +11,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-# A worker or beat stops on a configuration error (petition/checks.py). Connected
-# after Celery's Django fixup, whose worker_init receiver sets Django up first.
-@signals.worker_init.connect
+# A worker or beat started by the `celery` command stops on a configuration error
+# (petition/checks.py); Celery's Django fixup has set Django up by then.
+# celeryd_init, not worker_init: the in-process worker of the test suite
+# (celery.contrib.testing) runs under pytest's settings and sends only worker_init.
+@signals.celeryd_init.connect
 def worker_refuses_a_bad_configuration(sender=None, **kwargs):
     refuse_to_start("The Celery worker")
 
