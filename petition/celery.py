@@ -1,9 +1,25 @@
 import os
 
-from celery import Celery
+from celery import Celery, signals
+
+from .checks import refuse_to_start
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "petition.settings")
 
 app = Celery("petition", task_cls="petition.tasks:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+# A worker or beat started by the `celery` command stops on a configuration error
+# (petition/checks.py); Celery's Django fixup has set Django up by then.
+# celeryd_init, not worker_init: the in-process worker of the test suite
+# (celery.contrib.testing) runs under pytest's settings and sends only worker_init.
+@signals.celeryd_init.connect
+def worker_refuses_a_bad_configuration(sender=None, **kwargs):
+    refuse_to_start("The Celery worker")
+
+
+@signals.beat_init.connect
+def beat_refuses_a_bad_configuration(sender=None, **kwargs):
+    refuse_to_start("Celery beat")

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .markdown import render_markdown
+from .web import pagecache
 
 
 class PetitionQuerySet(models.QuerySet):
@@ -49,8 +50,6 @@ class Petition(models.Model):
         return self.title_fr
 
     def save(self, *args, **kwargs):
-        from . import pagecache
-
         super().save(*args, **kwargs)
         # Cached public pages show this petition's text and dates.
         transaction.on_commit(pagecache.bump)

@@ -51,8 +51,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Public pages from the shared cache, before the per-visitor middleware (petition/pagecache.py).
-    "petition.pagecache.middleware",
+    # Public pages from the shared cache, before the per-visitor middleware
+    # (petition/web/pagecache.py).
+    "petition.web.pagecache.middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,8 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "petition.middleware.permissions_policy",
-    "petition.middleware.personal_pages_not_stored",
+    "petition.web.middleware.permissions_policy",
+    "petition.web.middleware.personal_pages_not_stored",
 ]
 
 ROOT_URLCONF = "petition.urls"
@@ -81,7 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "petition.context_processors.language_switch",
+                "petition.web.context_processors.language_switch",
             ],
         },
     },
@@ -105,14 +106,10 @@ if REDIS_URL:
             "KEY_PREFIX": "pe",
         }
     }
-elif DEBUG:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
-    # A local-memory cache is per process: with two web instances the rate
-    # limits, the figures and the page cache would each be wrong. Refuse it.
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("REDIS_URL is required when DEBUG is off (cache and broker).")
+    # Outside DEBUG a local-memory cache is refused by the check petition.E001
+    # (petition/checks.py): it is per process.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Signed-cookie sessions: the public side keeps almost nothing in them
 # (the id of the outbox row behind "check your inbox"), and they cost no
@@ -237,11 +234,8 @@ def _mailer(name):
     return {"BACKEND": f"anymail.backends.{name}.EmailBackend"}
 
 
-if MAILER == "file" and not DEBUG:
-    # Files written inside one container are lost with it and unseen by the others.
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("MAILER=file is for local work only; use smtp or a provider.")
+# Outside DEBUG, the file mailer (petition.E002) and a provider without
+# ANYMAIL_WEBHOOK_SECRET (petition.E003) are refused by petition/checks.py.
 MAILERS = {"default": _mailer(MAILER)}
 
 # --- Celery ---------------------------------------------------------------

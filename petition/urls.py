@@ -1,11 +1,14 @@
+"""The project's routes: the petition's own pages, the staff site, and each app's urls.py.
+
+Everything a visitor reads sits in i18n_patterns: French at the root, English
+under /en/. /healthz and the provider webhooks (/anymail/…) do not.
+"""
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-
-from signatures import exports
-from signatures import views as signatures
 
 from . import views
 
@@ -15,18 +18,11 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("", signatures.home, name="home"),
-    path("p/<slug:slug>/", signatures.petition_detail, name="petition_detail"),
-    path("p/<slug:slug>/sign/", signatures.sign, name="sign"),
-    path("places/search", signatures.place_search, name="place_search"),
-    path("p/<slug:slug>/signatories/", signatures.signatories, name="signatories"),
-    path("p/<slug:slug>/signataires.csv", exports.signatories_csv, name="signatories_csv"),
-    path("p/<slug:slug>/signataires.json", exports.signatories_json, name="signatories_json"),
-    path("p/<slug:slug>/count.json", exports.count_json, name="count_json"),
-    path("p/<slug:slug>/widget/", exports.counter_widget, name="counter_widget"),
+    path("", views.home, name="home"),
+    path("p/<slug:slug>/", views.petition_detail, name="petition_detail"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("", include("signatures.urls")),
     path("", include("verification.urls")),
-    path("withdraw/<str:token>/", signatures.withdraw, name="withdraw"),
-    path("privacy/", signatures.privacy, name="privacy"),
     path(f"{settings.ADMIN_PATH}/password/<uidb64>/<token>/",
          auth_views.PasswordResetConfirmView.as_view(
              success_url=f"/{settings.ADMIN_PATH}/", post_reset_login=False,

@@ -1,8 +1,57 @@
+"""The petition's own pages (the text with its count, the privacy notice) and /healthz."""
+
 import redis
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache, patch_cache_control
+
+from signatures.figures import approved_count, latest_signatories
+
+from .models import Petition, published_or_404
+from .web.pagecache import public_page
+
+
+@public_page
+def home(request):
+    petition = Petition.objects.featured()
+    if petition is None:
+        raise Http404("No featured petition")
+    return petition_detail(request, petition.slug)
+
+
+@public_page
+def petition_detail(request, slug):
+    """The text, the count and the latest signatories: the same for everyone.
+
+    It carries no form, hence no CSRF token, so that it can be cached and
+    served to a launch-day crowd; the form is on its own page.
+    """
+    petition = published_or_404(slug)
+    count = approved_count(petition)
+    response = render(request, "petition/detail.html", {
+        "petition": petition,
+        "count": count,
+        "progress": min(100, count * 100 // petition.goal) if petition.goal else None,
+        "latest": latest_signatories(petition),
+        "page_url": request.build_absolute_uri(petition.get_absolute_url()),
+    })
+    patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300)
+    return response
+
+
+def privacy(request):
+    return render(request, "petition/privacy.html", {
+        "token_days": settings.CHALLENGE_TOKEN_TTL_DAYS,
+        "reminder_days": settings.REMINDER_AFTER_DAYS,
+        "expire_days": settings.UNCONFIRMED_EXPIRE_DAYS,
+        "purge_days": settings.PURGE_AFTER_DAYS,
+        "ip_hash_days": settings.IP_HASH_KEEP_DAYS,
+        "rejected_days": settings.REJECTED_ANONYMISE_DAYS,
+        "email_months": settings.EMAIL_DELETE_MONTHS_AFTER_CLOSE,
+        "petition": Petition.objects.featured(),
+    })
 
 
 def _database_ok():

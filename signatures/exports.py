@@ -23,7 +23,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
 from petition.models import published_or_404
-from petition.pagecache import public_page
+from petition.web.pagecache import public_page
 
 from .figures import approved_count, public_figures
 from .models import Signature

@@ -17,7 +17,7 @@ someone reads:
   the others wait for its result, instead of all counting at once.
 
 The latest signatories are an index scan of ten rows, so they are only cached
-briefly. Every change bumps the public pages' version (petition.pagecache), so
+briefly. Every change bumps the public pages' version (petition.web.pagecache), so
 cached pages show it at once too.
 """
 
@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.dispatch import receiver
 
-from petition import pagecache
+from petition.web import pagecache
 
 from .models import Signature
 from .signals import signatures_moved

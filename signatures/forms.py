@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from petition.ratelimit import allow, ip_hash
+from petition.web.ratelimit import allow, ip_hash
 
 from . import places
 from .models import Party, Signature, normalise_email

@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, ngettext
@@ -9,12 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 
-from petition.models import Petition, published_or_404
-from petition.pagecache import public_page
-from petition.ratelimit import allow, client_ip
+from petition.models import published_or_404
+from petition.web.pagecache import public_page
+from petition.web.ratelimit import allow, client_ip
 
 from . import places
-from .figures import approved_count, latest_signatories, public_figures
+from .figures import approved_count, public_figures
 from .forms import SignatureForm
 from .map import map_legend, render_map
 from .models import Party, Signature, fold
@@ -23,34 +23,6 @@ from .titles import Mandate
 from .widgets import QuickSelect
 
 PAGE_SIZE = 50
-
-
-@public_page
-def home(request):
-    petition = Petition.objects.featured()
-    if petition is None:
-        raise Http404("No featured petition")
-    return petition_detail(request, petition.slug)
-
-
-@public_page
-def petition_detail(request, slug):
-    """The text, the count and the latest signatories: the same for everyone.
-
-    It carries no form, hence no CSRF token, so that it can be cached and
-    served to a launch-day crowd; the form is on its own page.
-    """
-    petition = published_or_404(slug)
-    count = approved_count(petition)
-    response = render(request, "petition/detail.html", {
-        "petition": petition,
-        "count": count,
-        "progress": min(100, count * 100 // petition.goal) if petition.goal else None,
-        "latest": latest_signatories(petition),
-        "page_url": request.build_absolute_uri(petition.get_absolute_url()),
-    })
-    patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300)
-    return response
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -69,7 +41,7 @@ def sign(request, slug):
             return redirect("check_inbox", petition.slug)
     else:
         form = SignatureForm()
-    return render(request, "petition/sign.html", {"petition": petition, "form": form})
+    return render(request, "signatures/sign.html", {"petition": petition, "form": form})
 
 
 class SignatoryFilters(forms.Form):
@@ -202,19 +174,6 @@ def withdraw(request, token):
                                                             "petition": signature.petition})
     return render(request, "signatures/withdraw.html", {"signature": signature,
                                                         "petition": signature.petition})
-
-
-def privacy(request):
-    return render(request, "privacy.html", {
-        "token_days": settings.CHALLENGE_TOKEN_TTL_DAYS,
-        "reminder_days": settings.REMINDER_AFTER_DAYS,
-        "expire_days": settings.UNCONFIRMED_EXPIRE_DAYS,
-        "purge_days": settings.PURGE_AFTER_DAYS,
-        "ip_hash_days": settings.IP_HASH_KEEP_DAYS,
-        "rejected_days": settings.REJECTED_ANONYMISE_DAYS,
-        "email_months": settings.EMAIL_DELETE_MONTHS_AFTER_CLOSE,
-        "petition": Petition.objects.featured(),
-    })
 
 
 PLACE_SEARCH_MAX_AGE = 300

@@ -48,7 +48,7 @@ def _second_factor_off(settings):
 def _fresh_cache():
     from django.core.cache import cache
 
-    from petition import pagecache
+    from petition.web import pagecache
 
     cache.clear()
     pagecache.forget_local()

@@ -50,16 +50,73 @@ def test_production_starts_with_only_the_documented_variables():
 def test_production_refuses_what_breaks_with_two_instances():
     base = {"DATABASE_URL": "postgres://u@127.0.0.1/x", "SECRET_KEY": "k" * 50,
             "REDIS_URL": "redis://127.0.0.1:6379/0"}
-    code = "import django; django.setup()"
+    # The system checks (petition/checks.py), which every management command runs.
+    code = ("manage.py", "check")
     # A local-memory cache: each instance would count rate limits and figures alone.
-    no_redis = run({k: v for k, v in base.items() if k != "REDIS_URL"}, "-c", code)
+    no_redis = run({k: v for k, v in base.items() if k != "REDIS_URL"}, *code)
     assert no_redis.returncode != 0 and "REDIS_URL is required" in no_redis.stderr
     # Emails written as files inside one container.
-    files = run({**base, "MAILER": "file"}, "-c", code)
+    files = run({**base, "MAILER": "file"}, *code)
     assert files.returncode != 0 and "MAILER=file" in files.stderr
     # Both stay available for local work.
     assert run({"DEBUG": "true", "DATABASE_URL": "sqlite:////tmp/x.sqlite3",
-                "MAILER": "file"}, "-c", code).returncode == 0
+                "MAILER": "file"}, *code).returncode == 0
+
+
+# Nothing listens at these addresses: a process that did not refuse would wait for them.
+PRODUCTION = {"DATABASE_URL": "postgres://u@127.0.0.1:1/x", "SECRET_KEY": "k" * 50,
+              "REDIS_URL": "redis://127.0.0.1:1/0"}
+# Each configuration error, the setting that causes it, and its check's ID.
+MISCONFIGURED = {
+    "petition.E001": {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"},
+    "petition.E002": {**PRODUCTION, "MAILER": "file"},
+    "petition.E003": {**PRODUCTION, "MAILER": "brevo", "ANYMAIL_BREVO_API_KEY": "xkeysib-x"},
+}
+
+
+def test_check_deploy_names_each_configuration_error():
+    for check_id, env in MISCONFIGURED.items():
+        checked = run(env, "manage.py", "check", "--deploy")
+        assert checked.returncode != 0, check_id
+        assert f"({check_id})" in checked.stderr, checked.stderr
+    # The provider is accepted once its webhooks are authenticated.
+    secured = run({**MISCONFIGURED["petition.E003"], "ANYMAIL_WEBHOOK_SECRET": "user:pass"},
+                  "manage.py", "check", "--deploy")
+    assert "petition.E003" not in secured.stdout + secured.stderr
+
+
+def start(env, *command):
+    """Starts a server process as an operator would; returns (exit code, output)."""
+    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env}
+    process = subprocess.Popen([str(Path(sys.executable).parent / command[0]), *command[1:]],
+                               cwd=ROOT, env=clean, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        out, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+        return None, out
+    return process.returncode, out
+
+
+def test_gunicorn_refuses_to_start_on_a_configuration_error():
+    port = free_port()
+    env = {**MISCONFIGURED["petition.E001"], "WEB_CONCURRENCY": "1"}
+    code, out = start(env, "gunicorn", "--bind", f"127.0.0.1:{port}")
+    assert code not in (None, 0), out
+    assert "petition.E001" in out and "refuses to start" in out, out
+
+
+def test_celery_worker_and_beat_refuse_to_start_on_a_configuration_error(tmp_path):
+    code, out = start(MISCONFIGURED["petition.E002"], "celery", "-A", "petition", "worker",
+                      "--pool", "solo", "--without-gossip", "--without-mingle")
+    assert code not in (None, 0), out
+    assert "petition.E002" in out and "refuses to start" in out, out
+    code, out = start(MISCONFIGURED["petition.E003"], "celery", "-A", "petition", "beat",
+                      "--schedule", str(tmp_path / "beat-schedule"))
+    assert code not in (None, 0), out
+    assert "petition.E003" in out and "refuses to start" in out, out
 
 
 def test_gunicorn_logs_json_without_ip_or_tokens(transactional_db, petition):

@@ -43,7 +43,7 @@ def test_signing_is_limited_per_email_domain(client, petition, signature_data, s
 ])
 def test_the_client_ip_never_trusts_the_first_forwarded_value(rf, settings, proxies,
                                                               forwarded, expected):
-    from petition.ratelimit import client_ip
+    from petition.web.ratelimit import client_ip
 
     settings.TRUSTED_PROXY_COUNT = proxies
     request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="127.0.0.1")

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from petition.ratelimit import ip_hash
+from petition.web.ratelimit import ip_hash
 from signatures.models import ModerationDecision, RejectionReason, Signature
 from signatures.tasks import purge_personal_data
 from verification.models import EmailChallenge, FloodAlert

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from petition import pagecache
+from petition.web import pagecache
 from signatures.models import Signature, fold
 
 LIST = "/p/vsa-jo-2024/signatories/"

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from petition.models import Petition, published_or_404
-from petition.ratelimit import allow, client_ip
+from petition.web.ratelimit import allow, client_ip
 
 from ..queue import request_new_email
 from .forms import ResendForm
