@@ -26,6 +26,7 @@ from psycopg.types.json import Jsonb
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from signatures.folding import fold  # noqa: E402  (no Django: loading needs none)
+
 PETITION = "vsa-jo-2024"
 
 # Share of signers by mandate, after France's ~600,000 mandates (about

@@ -33,7 +33,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -49,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 import dataset  # noqa: E402
 from tests.dns_server import LoopbackDNS  # noqa: E402
+from tests.ports import free_port  # noqa: E402
 
 BIN = ROOT / ".venv/bin"
 RESULTS = ROOT / "bench/results"
@@ -74,12 +74,6 @@ LABELS = {
 }
 def log(*args):
     print(*args, file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- the databases -----------------------------------------------------------------

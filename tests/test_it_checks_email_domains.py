@@ -10,7 +10,7 @@ from signatures.models import Signature
 from verification import domains, mx
 from verification.models import DomainRule
 
-from .conftest import free_port
+from .ports import free_port
 
 SIGN = "/en/p/vsa-jo-2024/sign/"
 CHANGELIST = "/en/admin/signatures/signature/"
