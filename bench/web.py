@@ -186,25 +186,24 @@ class Server:
         return children
 
 
-def pss_mb(pid):
-    """Proportional set size: shared pages (the preloaded app) split between the processes."""
+def proc_mb(pid, file_name, field):
+    """A "Field:   1234 kB" line of /proc/PID/FILE, in MB (0 once the process is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
+        for line in Path(f"/proc/{pid}/{file_name}").read_text().splitlines():
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def pss_mb(pid):
+    """Proportional set size: shared pages (the preloaded app) split between the processes."""
+    return proc_mb(pid, "smaps_rollup", "Pss")
 
 
 def rss_mb(pid):
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return proc_mb(pid, "status", "VmRSS")
 
 
 @contextlib.contextmanager
