@@ -17,7 +17,6 @@ import random
 import subprocess
 import sys
 import time
-import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +24,9 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from signatures.folding import fold  # noqa: E402  (no Django: loading needs none)
+
 PETITION = "vsa-jo-2024"
 
 # Share of signers by mandate, after France's ~600,000 mandates (about
@@ -67,14 +69,6 @@ LOCALITY_WORDS = (
     "La Chapelle Le Mesnil Les Essarts Moulins Pontarlier Rivière Mont Val Bois Roche "
     "Champagne Vaux Belleville L'Isle Aubigny Orval Longchamp Vernon Clairvaux Aurillac Ussel "
     "Quimper Lannion Mauléon Oloron Bastia Corte Le Lamentin Saint-Pierre Cayenne").split()
-
-
-def fold(text: str) -> str:
-    """As signatures.models.fold (kept here so loading needs no Django)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(c if c.isalnum() else " " for c in decomposed
-                      if not unicodedata.combining(c))
-    return " ".join(letters.split())
 
 
 def departements():

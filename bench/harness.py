@@ -7,7 +7,6 @@ BENCH_REDIS_URL), real `celery worker` processes, and an aiosmtpd sink.
 import atexit
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,13 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL",
                               "postgres://postgres@127.0.0.1:5432/petition_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
+sys.path.insert(0, str(ROOT))
+from tests.ports import free_port  # noqa: E402
 
 SMTP_PORT = free_port()
 ENV = {

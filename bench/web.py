@@ -33,7 +33,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -49,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 import dataset  # noqa: E402
 from tests.dns_server import LoopbackDNS  # noqa: E402
+from tests.ports import free_port  # noqa: E402
 
 BIN = ROOT / ".venv/bin"
 RESULTS = ROOT / "bench/results"
@@ -74,12 +74,6 @@ LABELS = {
 }
 def log(*args):
     print(*args, file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- the databases -----------------------------------------------------------------
@@ -192,25 +186,24 @@ class Server:
         return children
 
 
-def pss_mb(pid):
-    """Proportional set size: shared pages (the preloaded app) split between the processes."""
+def proc_mb(pid, file_name, field):
+    """A "Field:   1234 kB" line of /proc/PID/FILE, in MB (0 once the process is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
+        for line in Path(f"/proc/{pid}/{file_name}").read_text().splitlines():
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def pss_mb(pid):
+    """Proportional set size: shared pages (the preloaded app) split between the processes."""
+    return proc_mb(pid, "smaps_rollup", "Pss")
 
 
 def rss_mb(pid):
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return proc_mb(pid, "status", "VmRSS")
 
 
 @contextlib.contextmanager

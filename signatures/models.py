@@ -1,4 +1,3 @@
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from petition.models import Petition
 
+from .folding import fold
 from .places import departement_name, of_place
 from .signals import signature_submitted, signatures_moved
 from .titles import Civility, Mandate, public_title
@@ -31,14 +31,6 @@ def normalise_email(address: str) -> str:
     """One spelling per mailbox: trimmed, lower-cased, IDNA domain."""
     local, _, domain = address.strip().rpartition("@")
     return f"{local}@{ascii_domain(domain)}".lower()
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free, punctuation-free text for matching names."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(c if c.isalnum() else " " for c in decomposed
-                      if not unicodedata.combining(c))
-    return " ".join(letters.split())
 
 
 class Party(models.Model):

@@ -17,13 +17,13 @@ import gzip
 import io
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from .folding import fold_ascii
 from .titles import Mandate
 
 ABROAD = "99"
@@ -128,26 +128,19 @@ class Place:
                 "departement": self.departement, "postal_codes": list(self.postal_codes)}
 
 
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 # Words a search never starts at in the middle of a name: « de », « sur »…
 _LINKING_WORDS = {"d", "l", "de", "du", "des", "la", "le", "les", "sur", "sous", "en", "et",
                   "aux", "lez", "a", "au", "s"}
 
 
-_NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
-
-
 def fold(text: str) -> str:
     """Accent-, case- and punctuation-free: « Saint-Étienne-de-Tinée » → "saint etienne de tinee".
 
-    Place names in the COG are written in the Latin alphabet: whatever does
-    not decompose to ASCII letters or digits can match nothing, and goes.
+    The ASCII fold (place names in the COG are written in the Latin alphabet),
+    with "St" and "Ste" read as the « Saint » and « Sainte » the COG spells out.
     """
-    ascii_text = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES)).encode(
-        "ascii", "ignore").decode()
-    return " ".join(_ABBREVIATIONS.get(word, word)
-                    for word in _NOT_ALPHANUMERIC.sub(" ", ascii_text).split())
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in fold_ascii(text).split())
 
 
 # Beyond this many matching names, a search walks the places in rank order.

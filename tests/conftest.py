@@ -1,10 +1,11 @@
 import os
-import socket
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 
 import pytest
+
+from .ports import free_port
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # that tests make next to it are still synchronous.
@@ -107,12 +108,6 @@ def wait_until(condition, timeout=20, message="condition"):
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {message}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -59,6 +59,12 @@ HEADERS = {
 }
 
 
+def commune(departement_code, departement, code, name):
+    """The columns that place a line in a commune."""
+    return {"Code du département": departement_code, "Libellé du département": departement,
+            "Code de la commune": code, "Libellé de la commune": name}
+
+
 def person(last, first, sex="F", born="12/03/1961", started="03/07/2020"):
     """The columns every file has; the birth date and category are there to be dropped."""
     return {"Nom de l'élu": last, "Prénom de l'élu": first, "Code sexe": sex,

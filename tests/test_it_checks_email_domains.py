@@ -11,7 +11,7 @@ from verification.domains import classify as domains
 from verification.domains import mx
 from verification.models import DomainRule
 
-from .conftest import free_port
+from .ports import free_port
 
 SIGN = "/en/p/vsa-jo-2024/sign/"
 CHANGELIST = "/en/admin/signatures/signature/"

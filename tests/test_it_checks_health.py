@@ -3,7 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import free_port
+from .ports import free_port
 
 
 def test_healthz_answers_200_when_database_and_broker_answer(client, db):

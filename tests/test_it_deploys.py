@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .conftest import free_port
+from .ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ from verification.management.commands.import_rne import ProgressBar
 from verification.models import RegisterEntry, RegisterFile
 
 from . import rne_samples
-from .rne_samples import person
+from .rne_samples import commune, person
 
 
 def import_rne(*paths, **options):
@@ -28,26 +28,20 @@ def line(**filters):
 
 MUNICIPAL = [
     # Corsica, both départements; the function column as the Ministry spells it.
-    {"Code du département": "2A", "Libellé du département": "Corse-du-Sud",
-     "Code de la commune": "2A004", "Libellé de la commune": "Ajaccio",
+    {**commune("2A", "Corse-du-Sud", "2A004", "Ajaccio"),
      **person("CASANOVA", "Marie-Ange"), "Libellé de la fonction": "1er adjoint au Maire"},
-    {"Code du département": "2B", "Libellé du département": "Haute-Corse",
-     "Code de la commune": "033", "Libellé de la commune": "Bastia",
+    {**commune("2B", "Haute-Corse", "033", "Bastia"),
      **person("SANTONI", "Pierre", sex="M")},
     # The Métropole de Lyon comes as 69M; its communes are still 69xxx.
-    {"Code du département": "69M", "Libellé du département": "Métropole de Lyon",
-     "Code de la commune": "69123", "Libellé de la commune": "Lyon",
+    {**commune("69M", "Métropole de Lyon", "69123", "Lyon"),
      **person("GUÉRIN", "Éloïse"), "Libellé de la fonction": "Maire"},
     # Overseas: La Réunion and Mayotte, with the commune as 3 digits or in full.
-    {"Code du département": "974", "Libellé du département": "La Réunion",
-     "Code de la commune": "411", "Libellé de la commune": "Saint-Denis",
+    {**commune("974", "La Réunion", "411", "Saint-Denis"),
      **person("HOARAU", "Jean-Hugues", sex="M")},
-    {"Code du département": "976", "Libellé du département": "Mayotte",
-     "Code de la commune": "97611", "Libellé de la commune": "Mamoudzou",
+    {**commune("976", "Mayotte", "97611", "Mamoudzou"),
      **person("MADI", "Fatima")},
     # Older releases coded Guadeloupe ZA.
-    {"Code du département": "ZA", "Libellé du département": "Guadeloupe",
-     "Code de la commune": "101", "Libellé de la commune": "Les Abymes",
+    {**commune("ZA", "Guadeloupe", "101", "Les Abymes"),
      **person("LUREL", "Noël", sex="M")},
 ]
 
@@ -99,8 +93,7 @@ def test_a_utf8_file_with_a_bom_iso_dates_and_respelled_headers_is_recognised(tm
     headers[0] = "Code du département (Maire)"  # as releases before 2021 had it
     path = rne_samples.write(
         tmp_path / "export-mairies.csv", "mai",
-        [{"Code du département": "06", "Libellé du département": "Alpes-Maritimes",
-          "Code de la commune": "06120", "Libellé de la commune": "Saint-Étienne-de-Tinée",
+        [{**commune("06", "Alpes-Maritimes", "06120", "Saint-Étienne-de-Tinée"),
           **person("MARTIN", "Claire", started="2020-05-23")}],
         headers=headers)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")

@@ -14,16 +14,12 @@ from verification.register import matching as register
 
 from . import rne_samples
 from .conftest import wait_until
-from .rne_samples import person
+from .rne_samples import commune, person
 
-SAINT_ETIENNE = {"Code du département": "06", "Libellé du département": "Alpes-Maritimes",
-                 "Code de la commune": "06120", "Libellé de la commune": "Saint-Étienne-de-Tinée"}
-BREST = {"Code du département": "29", "Libellé du département": "Finistère",
-         "Code de la commune": "29019", "Libellé de la commune": "Brest"}
-NICE = {"Code du département": "06", "Libellé du département": "Alpes-Maritimes",
-        "Code de la commune": "06088", "Libellé de la commune": "Nice"}
-AJACCIO = {"Code du département": "2A", "Libellé du département": "Corse-du-Sud",
-           "Code de la commune": "2A004", "Libellé de la commune": "Ajaccio"}
+SAINT_ETIENNE = commune("06", "Alpes-Maritimes", "06120", "Saint-Étienne-de-Tinée")
+BREST = commune("29", "Finistère", "29019", "Brest")
+NICE = commune("06", "Alpes-Maritimes", "06088", "Nice")
+AJACCIO = commune("2A", "Corse-du-Sud", "2A004", "Ajaccio")
 
 
 def import_rne(*paths, recheck=False):

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from petition.web import pagecache
-from signatures.models import Signature, fold
+from signatures.folding import fold
+from signatures.models import Signature
 
 LIST = "/p/vsa-jo-2024/signatories/"
 MANDATES = ["municipal_councillor", "mayor", "senator", "deputy_mayor"]

@@ -7,7 +7,8 @@ from signatures.models import Signature
 from verification.models import EmailChallenge
 from verification.outbox import delivery
 
-from .conftest import free_port, html_part, link_in, text_part
+from .conftest import html_part, link_in, text_part
+from .ports import free_port
 
 
 def _signed(client, signature_data, **change):

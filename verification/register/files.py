@@ -23,18 +23,9 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from signatures.models import fold as fold_words
+# The register writes "OEILLET" where a signer types « Œillet »: ligatures spelled out.
+from signatures.folding import fold_ligatures as fold
 from signatures.titles import Mandate
-
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"})
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free words: « Jean-Pierre » and "jean pierre" are equal.
-
-    The signatures' own fold, with the ligatures spelled out (« Œillet »).
-    """
-    return fold_words(text.translate(_LIGATURES))
 
 
 def last_name_key(name: str) -> str:
