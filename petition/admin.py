@@ -12,7 +12,7 @@ class PetitionAdmin(admin.ModelAdmin):
     search_fields = ["title_fr", "title_en", "slug"]
     fieldsets = [
         (None, {"fields": ["slug", "is_published", "is_featured", "contact_email", "goal",
-                           "opens_at", "closes_at"]}),
+                           "opens_at", "closes_at", "ended_mandates"]}),
         (_("French (authoritative)"), {"fields": ["title_fr", "body_fr"]}),
         (_("English translation"), {"fields": ["title_en", "body_en"]}),
     ]

@@ -20,6 +20,12 @@ class PetitionQuerySet(models.QuerySet):
 
 
 class Petition(models.Model):
+    class EndedMandates(models.TextChoices):
+        """How the public list shows a signer whose mandate the register no longer holds."""
+
+        AT_SIGNING = "at_signing", _("the mandate held at signing, with its date")
+        FORMER = "former", _("« former mayor of … »")
+
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title_fr = models.CharField(_("title (French)"), max_length=300)
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
@@ -36,6 +42,11 @@ class Petition(models.Model):
     is_featured = models.BooleanField(
         _("featured"), default=False, help_text=_("Shown at the site root.")
     )
+    ended_mandates = models.CharField(
+        _("mandates that end"), max_length=12, choices=EndedMandates.choices,
+        default=EndedMandates.AT_SIGNING,
+        help_text=_("On the public list, for a signer the register no longer lists "
+                    "with the mandate they signed with."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .forms import RejectForm
+from .forms import ClearNuanceForm, RejectForm
 from .models import ModerationDecision, Party, RejectionReason, Signature
 from .places import departement_choices
 
@@ -143,7 +143,7 @@ class SignatureAdmin(admin.ModelAdmin):
     list_select_related = ["party"]
     ordering = ["email_confirmed_at", "id"]
     list_per_page = 100
-    actions = ["approve", "reject", "return_to_review"]
+    actions = ["approve", "reject", "return_to_review", "clear_register_nuance_flag"]
     readonly_fields = ["petition", "state", "email",
                        "refused_party_flag", "consented_at", "language", "created_at",
                        "email_confirmed_at", "approved_at", "decided_at", "withdrawn_at",
@@ -169,6 +169,10 @@ class SignatureAdmin(admin.ModelAdmin):
         if obj.refused_party_flag:
             return format_html('<strong class="refused">⚠ {} ({})</strong>', obj.party_label,
                                _("refused"))
+        if obj.register_nuance_flag:
+            return format_html('{} <strong class="refused">⚠ {}</strong>', obj.party_label,
+                               _("register nuance %(code)s (far right)")
+                               % {"code": obj.register_nuance})
         return obj.party_label
 
     @admin.display(description=_("possible duplicates"))
@@ -246,6 +250,14 @@ class SignatureAdmin(admin.ModelAdmin):
                 "%(count)d signature skipped: this action is not possible from its state.",
                 "%(count)d signatures skipped: this action is not possible from their state.",
                 result.skipped["state"]) % {"count": result.skipped["state"]}, messages.WARNING)
+        if result.skipped["register_nuance"]:
+            self.message_user(request, ngettext(
+                "%(count)d signature not approved: the register gives its signer a far-right "
+                "nuance.",
+                "%(count)d signatures not approved: the register gives their signers a "
+                "far-right nuance.",
+                result.skipped["register_nuance"]) % {"count": result.skipped["register_nuance"]},
+                messages.ERROR)
         if result.skipped["refused_party"]:
             self.message_user(request, ngettext(
                 "%(count)d signature not approved: its party is refused (far right).",
@@ -275,17 +287,44 @@ class SignatureAdmin(admin.ModelAdmin):
         # "Select all N" (select_across) reaches here with the changelist's
         # filters in the URL: the page keeps both, so one action can reject a
         # whole flood without posting thousands of ids.
-        return render(request, "admin/signatures/signature/reject.html", {
+        return self._action_page(request, "reject.html", title=_("Reject signatures"),
+                                 form=form, count=queryset.count(),
+                                 signatures=queryset.select_related("party")[
+                                     :SHOWN_BEFORE_REJECT])
+
+    def _action_page(self, request, template, **context):
+        """The page an action asks its details on, carrying the selection back."""
+        return render(request, f"admin/signatures/signature/{template}", {
             **self.admin_site.each_context(request),
-            "title": _("Reject signatures"),
             "opts": self.model._meta,
-            "form": form,
-            "count": queryset.count(),
-            "signatures": queryset.select_related("party")[:SHOWN_BEFORE_REJECT],
             "selected_ids": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across") == "1",
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            **context,
         })
+
+
+    def has_clear_nuance_permission(self, request):
+        return request.user.has_perm("signatures.clear_register_nuance_flag")
+
+    @admin.action(description=_("Clear the register's far-right nuance flag…"),
+                  permissions=["clear_nuance"])
+    def clear_register_nuance_flag(self, request, queryset):
+        """With a note that goes into each signature's trail."""
+        form = ClearNuanceForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            cleared = sum(signature.clear_register_nuance_flag(request.user,
+                                                               form.cleaned_data["note"])
+                          for signature in queryset.filter(register_nuance_flag=True))
+            self.message_user(request, ngettext(
+                "%(count)d signature: far-right nuance flag cleared.",
+                "%(count)d signatures: far-right nuance flag cleared.", cleared)
+                % {"count": cleared}, messages.SUCCESS)
+            return None
+        return self._action_page(
+            request, "clear_nuance.html", title=_("Clear the register's far-right nuance flag"),
+            form=form, signatures=queryset.filter(register_nuance_flag=True).select_related(
+                "party")[:SHOWN_BEFORE_REJECT])
 
 
 SHOWN_BEFORE_REJECT = 50

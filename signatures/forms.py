@@ -321,3 +321,8 @@ class RejectForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["reason"].queryset = RejectionReason.objects.filter(is_active=True)
+
+
+class ClearNuanceForm(forms.Form):
+    note = forms.CharField(label=_("Why the flag is cleared (goes into the trail)"),
+                           max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

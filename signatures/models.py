@@ -5,10 +5,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from petition.models import Petition
@@ -16,7 +18,7 @@ from petition.models import Petition
 from .folding import fold
 from .places import departement_name, of_place
 from .signals import signature_submitted, signatures_moved
-from .titles import Civility, Mandate, public_title
+from .titles import Civility, Mandate, former_title, public_title
 
 
 def ascii_domain(domain: str) -> str:
@@ -101,8 +103,9 @@ class InvalidTransition(Exception):
 @dataclass
 class MoveResult:
     moved: list = field(default_factory=list)
-    # Why rows were left alone: "state" (not possible from their state) or
-    # "refused_party" (approval of a refused party).
+    # Why rows were left alone: "state" (not possible from their state),
+    # "refused_party" (approval of a refused party) or "register_nuance"
+    # (approval of someone the register gives a far-right nuance).
     skipped: Counter = field(default_factory=Counter)
 
 
@@ -131,10 +134,10 @@ class SignatureQuerySet(models.QuerySet):
         with transaction.atomic():
             ids = list(self.values_list("pk", flat=True))
             rows = (Signature.objects.select_for_update().filter(pk__in=ids)
-                    .values_list("pk", "state", "refused_party_flag"))
+                    .values_list("pk", "state", "refused_party_flag", "register_nuance_flag"))
             by_source = {}
-            for pk, state, refused in rows:
-                if refusal := Signature.why_not(transition, state, refused):
+            for pk, state, refused, far_right_nuance in rows:
+                if refusal := Signature.why_not(transition, state, refused, far_right_nuance):
                     result.skipped[refusal] += 1
                     continue
                 by_source.setdefault(state, []).append(pk)
@@ -205,8 +208,8 @@ class SignatureQuerySet(models.QuerySet):
                 email_normalised="", email_domain="", locality="", locality_code="",
                 circonscription="", comment="",
                 party_detail="", mandate_other="", ip_hash="", purged_at=now,
-                # The register's line names the signer too.
-                register_match_note="")
+                # The register's line names the signer too, and so would their nuance.
+                register_match_note="", register_nuance="")
 
     def submit(self, signature, language="fr"):
         """Save a new signature, or find the live one for the same address.
@@ -232,6 +235,8 @@ class SignatureQuerySet(models.QuerySet):
 
 
 NOW = object()  # stands for the moment of the transition in Signature.STAMPS
+
+REFUSALS = {"refused_party": "refused party", "register_nuance": "far-right nuance in the register"}
 
 
 class Signature(models.Model):
@@ -297,12 +302,26 @@ class Signature(models.Model):
                                       editable=False)
     # Does the Répertoire national des élus list this person with this mandate
     # here? "" until checked.
-    register_match = models.CharField(_("register (RNE)"), max_length=10, blank=True,
+    register_match = models.CharField(_("register (RNE)"), max_length=16, blank=True,
                                       editable=False)
     register_match_note = models.TextField(_("register (RNE) note"), blank=True,
                                            editable=False)
     register_checked_at = models.DateTimeField(_("register checked at"), null=True,
                                                blank=True, editable=False)
+    # Set by the verification app too. The register's political nuance for the
+    # signer's line, where the file gives one; when the Ministry classes it as
+    # extreme right the flag blocks approval, as a refused party does, until a
+    # moderator with the permission clears it (with a note, in the trail).
+    register_nuance = models.CharField(_("political nuance (RNE)"), max_length=10,
+                                       blank=True, editable=False)
+    register_nuance_flag = models.BooleanField(_("far-right nuance in the register"),
+                                               default=False, editable=False)
+    register_nuance_cleared_at = models.DateTimeField(_("far-right nuance cleared at"),
+                                                      null=True, blank=True, editable=False)
+    # The register no longer holds the line that confirmed the signer (a new
+    # release dropped it, or gives it an end date): since when.
+    register_mandate_ended_on = models.DateField(_("mandate no longer in the register since"),
+                                                 null=True, blank=True, editable=False)
     mandate = models.CharField(_("mandate"), max_length=32, choices=Mandate.choices)
     mandate_other = models.CharField(_("mandate (other)"), max_length=100, blank=True)
     locality = models.CharField(_("locality"), max_length=100, blank=True)
@@ -337,7 +356,11 @@ class Signature(models.Model):
     class Meta:
         verbose_name = _("signature")
         verbose_name_plural = _("signatures")
-        permissions = [("moderate_signature", _("Can approve or reject signatures"))]
+        permissions = [
+            ("moderate_signature", _("Can approve or reject signatures")),
+            ("clear_register_nuance_flag",
+             _("Can clear the register's far-right nuance flag of a signature")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["petition", "email_normalised"],
@@ -402,25 +425,70 @@ class Signature(models.Model):
     def is_public(self):
         return self.state == self.State.APPROVED
 
+    @property
+    def register_mandate_ended(self) -> bool:
+        """Marked "mandate no longer in the register" for the moderators."""
+        return self.register_mandate_ended_on is not None
+
+    @property
+    def listed_title(self):
+        """The title on the public list: for a mandate the register no longer holds,
+        « ancienne maire de … » when the petition says so, else the mandate held at
+        signing with its date."""
+        title = self.title
+        if not self.register_mandate_ended:
+            return title
+        if self.petition.ended_mandates == self.petition.EndedMandates.FORMER:
+            return former_title(title, self.civility)
+        return _("%(title)s, at signing on %(date)s") % {
+            "title": title, "date": date_format(timezone.localtime(self.created_at).date(),
+                                                "DATE_FORMAT")}
+
     @classmethod
-    def why_not(cls, transition: str, state: str, refused_party: bool) -> str | None:
-        """Why a transition is refused ("state", "refused_party"), or None when allowed."""
+    def why_not(cls, transition: str, state: str, refused_party: bool,
+                far_right_nuance: bool = False) -> str | None:
+        """Why a transition is refused ("state", "refused_party", "register_nuance"),
+        or None when allowed."""
         sources, _target = cls.TRANSITIONS[transition]
         if state not in sources:
             return "state"
         if transition == "approve" and refused_party:
             return "refused_party"
+        if transition == "approve" and far_right_nuance:
+            return "register_nuance"
         return None
 
     def can(self, transition: str) -> bool:
-        return self.why_not(transition, self.state, self.refused_party_flag) is None
+        return self.why_not(transition, self.state, self.refused_party_flag,
+                            self.register_nuance_flag) is None
 
     def _move(self, transition, **decision):
         result = Signature.objects.filter(pk=self.pk).move(transition, **decision)
         if not result.moved:
-            reason = "refused party" if result.skipped["refused_party"] else self.state
+            reason = next((REFUSALS[why] for why in ("refused_party", "register_nuance")
+                           if result.skipped[why]), self.state)
             raise InvalidTransition(f"{transition} is not possible ({reason})")
         self.refresh_from_db()
+
+    CLEAR_NUANCE = "clear_register_nuance"
+
+    def clear_register_nuance_flag(self, actor, note: str):
+        """A moderator with the permission lifts the register's far-right flag; the note
+        says why and goes into the trail. The flag stays lifted through later imports."""
+        if not actor.has_perm("signatures.clear_register_nuance_flag"):
+            raise PermissionDenied
+        if not note.strip():
+            raise ValueError("a note is required")
+        with transaction.atomic():
+            cleared = Signature.objects.filter(pk=self.pk, register_nuance_flag=True).update(
+                register_nuance_flag=False, register_nuance_cleared_at=timezone.now())
+            if cleared:
+                ModerationDecision.objects.create(
+                    signature_id=self.pk, transition=self.CLEAR_NUANCE, from_state=self.state,
+                    to_state=self.state, actor=actor, note=note.strip(),
+                    changes={"register_nuance_flag": [True, False]})
+        self.refresh_from_db()
+        return bool(cleared)
 
     def confirm_email(self):
         self._move("confirm_email")

@@ -18,6 +18,7 @@ MODERATOR_PERMISSIONS = [
     ("verification", "add_domainrule"),
     ("verification", "change_domainrule"),
     ("verification", "view_registerfile"),  # which register release matched
+    ("verification", "view_farrightnuance"),  # why the register flags a signer
     ("petition", "view_petition"),
 ]
 

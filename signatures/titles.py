@@ -132,3 +132,15 @@ def public_title(mandate, civility, locality="", departement="", other="", *, of
         return f"{title} {phrase} ({detail})" if detail else f"{title} {phrase}"
     place = f"{locality} ({detail})" if detail else locality
     return f"{title}, {place}"
+
+
+_FORMER = {
+    Civility.MADAME: pgettext_lazy("feminine", "former %(title)s"),
+    Civility.MONSIEUR: pgettext_lazy("masculine", "former %(title)s"),
+}
+_FORMER_NEUTRAL = pgettext_lazy("neutral", "former %(title)s")
+
+
+def former_title(title: str, civility: str) -> str:
+    """« ancienne maire de Brest (29) », « ancien·ne maire … » without a civility."""
+    return str(_FORMER.get(civility, _FORMER_NEUTRAL)) % {"title": title}

@@ -113,7 +113,7 @@ def signatories(request, slug):
     rows = filters.apply(petition.signatures.approved()).select_related("party").order_by(
         *ordering)
     after = request.GET.get("after", "")
-    if after.isdigit():
+    if after.isdecimal() and after.isascii():  # "¹".isdigit(), and int() refuses it
         anchor = petition.signatures.approved().filter(pk=int(after)).first()
         if anchor:
             rows = after_anchor(rows, anchor, ordering)

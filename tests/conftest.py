@@ -99,6 +99,15 @@ def domain_rules(db):
     load_seed(DomainRule)
 
 
+@pytest.fixture
+def far_right_nuances(db):
+    from verification.models import FarRightNuance
+    from verification.register.nuances import seed_far_right_nuances
+
+    # Seeded by a migration; seeded again after a transactional test flushed them.
+    seed_far_right_nuances(FarRightNuance)
+
+
 def wait_until(condition, timeout=20, message="condition"):
     import time
 

@@ -10,7 +10,9 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from signatures.models import Signature
+from verification.models import RegisterEntry
 from verification.register import matching as register
+from verification.register.models import RegisterMatch
 
 from . import rne_samples
 from .conftest import wait_until
@@ -130,7 +132,9 @@ def test_a_deputy_mayor_is_told_by_the_function_column(register_loaded, petition
     claims_mayor = verdict(signer(petition, parties, "Jean-Marc", "Dupont", "mayor",
                                   code="06088", locality="Nice", departement="06",
                                   civility="M"))
-    assert claims_mayor.result == "probable"
+    assert claims_mayor.result == "other_mandate"
+    with translation.override("en"):
+        assert claims_mayor.other_mandate == "municipal councillor (1er adjoint au Maire)"
     assert claims_mayor.note.startswith(
         "Mandate differs: the register has municipal councillor (1er adjoint au Maire).")
 
@@ -237,3 +241,132 @@ def test_swapped_names_and_another_constituency_are_probable(db, tmp_path, petit
     assert other.result == "probable"
     assert other.note.startswith("Other constituency: the register says 3.")
     assert "constituency 3" in other.note
+
+
+# --- overseas, other mandates, name variants --------------------------------------
+
+def test_members_of_the_assemblies_of_martinique_and_guyane_match_by_their_region(
+        db, tmp_path, petition, parties):
+    """Their lines carry the collectivity (972, 973); signers pick the région (02, 03)."""
+    import_rne(rne_samples.write(tmp_path / "elus-membres-dune-assemblee-ma.csv", "ma", [
+        {"Code de la collectivité à statut particulier": "972",
+         "Libellé de la collectivité à statut particulier": "Collectivité territoriale de "
+                                                            "Martinique",
+         **person("LOUIS-JOSEPH", "Maïté")},
+        {"Code de la collectivité à statut particulier": "973",
+         "Libellé de la collectivité à statut particulier": "Collectivité territoriale de "
+                                                            "Guyane",
+         **person("PREVOT", "Régine")},
+    ]))
+
+    martinique = verdict(signer(petition, parties, "Maïté", "Louis-Joseph",
+                                "territorial_assembly", code="02", locality="Martinique",
+                                departement="972"))
+    guyane = verdict(signer(petition, parties, "Régine", "Prévot", "territorial_assembly",
+                            code="03", locality="Guyane", departement="973"))
+    assert (martinique.result, martinique.entry.region_code) == ("exact", "02")
+    assert (guyane.result, guyane.entry.region_code) == ("exact", "03")
+    wrong_region = verdict(signer(petition, parties, "Régine", "Prévot",
+                                  "territorial_assembly", code="02", locality="Martinique",
+                                  departement="972"))
+    assert wrong_region.result == "none"
+
+
+def test_overseas_deputies_get_their_constituency_number(db, tmp_path, petition, parties):
+    import_rne(rne_samples.write(tmp_path / "elus-deputes-dep.csv", "dep", [
+        # As older releases code them: letters for the collectivity, its code in the seat's.
+        {"Code du département": "ZS", "Code de la circonscription législative": "97501",
+         **person("CLAIREAUX", "Stéphane", sex="M")},
+        {"Code du département": "987", "Code de la circonscription législative": "98702",
+         **person("TEMARU", "Vaitea", sex="M")},
+        {"Code du département": "ZN", "Code de la circonscription législative": "98801",
+         **person("METZDORF", "Nicolas", sex="M")},
+        {"Code du département": "ZW", "Code de la circonscription législative": "98601",
+         **person("SEO", "Mikaele", sex="M")},
+        # Saint-Barthélemy and Saint-Martin share one seat, filed under 977.
+        {"Code du département": "ZX", "Libellé du département": "Saint-Barthélemy et "
+                                                                 "Saint-Martin",
+         "Code de la circonscription législative": "1", **person("GUMBS", "Frantz", sex="M")},
+    ]))
+    seats = dict(RegisterEntry.objects.values_list("last_name", "circonscription"))
+    assert seats == {"CLAIREAUX": "1", "TEMARU": "2", "METZDORF": "1", "SEO": "1", "GUMBS": "1"}
+
+    for first, last, departement, seat in [("Stéphane", "Claireaux", "975", "1"),
+                                           ("Vaitea", "Temaru", "987", "2"),
+                                           ("Nicolas", "Metzdorf", "988", "1"),
+                                           ("Mikaele", "Seo", "986", "1"),
+                                           ("Frantz", "Gumbs", "978", "1"),  # Saint-Martin
+                                           ("Frantz", "Gumbs", "977", "1")]:
+        deputy = verdict(signer(petition, parties, first, last, "deputy", code=departement,
+                                departement=departement, civility="M", circonscription=seat))
+        assert deputy.result == "exact", (last, departement, deputy.note)
+
+
+def test_a_maire_delegue_is_not_the_mayor_of_the_whole_commune(db, tmp_path, petition,
+                                                               parties):
+    import_rne(rne_samples.write(tmp_path / "elus-conseillers-municipaux-cm.csv", "cm", [
+        {"Code du département": "49", "Code de la commune": "49092",
+         "Libellé de la commune": "Chemillé-en-Anjou", **person("GRIMAUD", "Sylvie"),
+         "Libellé de la fonction": "Maire délégué"}]))
+    claims_mayor = verdict(signer(petition, parties, "Sylvie", "Grimaud", "mayor",
+                                  code="49092", locality="Chemillé-en-Anjou",
+                                  departement="49"))
+    assert claims_mayor.result == "probable"
+    assert claims_mayor.note.startswith(
+        "The register has Maire délégué: mayor of a commune déléguée, not of the whole "
+        "commune.")
+    councillor = verdict(signer(petition, parties, "Sylvie", "Grimaud", "municipal_councillor",
+                                code="49092", locality="Chemillé-en-Anjou",
+                                departement="49"))
+    assert councillor.result == "exact"
+
+
+def test_a_mandate_the_register_contradicts_says_which_one(register_loaded, tmp_path, petition,
+                                                           parties):
+    import_rne(rne_samples.write(tmp_path / "elus-senateurs-sen.csv", "sen", [
+        {"Code du département": "06", **person("ESTROSI", "Dominique", sex="M")}]))
+    senator = checked(signer(petition, parties, "Claire", "Martin", "senator",
+                             departement="06", locality="Alpes-Maritimes", code="06"))
+
+    assert senator.register_match == "other_mandate"
+    assert RegisterMatch(senator.register_match).label == "au répertoire, avec un autre mandat"
+    found = verdict(senator)
+    with translation.override("en"):
+        assert found.other_mandate == "mayor"
+    assert found.note.startswith("Mandate differs: the register has mayor.")
+    assert "Saint-Étienne-de-Tinée (06120, 06)" in found.note
+
+
+def test_names_that_differ_in_real_life_are_probable_with_the_reason(db, tmp_path, petition,
+                                                                     parties):
+    import_rne(rne_samples.write(tmp_path / "elus-maires-mai.csv", "mai", [
+        {**BREST, **person("BERTRAND-ROUSSEL", "Anne-Marie")},
+        {**NICE, **person("ROUSSEL", "Hélène")},
+        {**AJACCIO, **person("ORSONI épouse CASTA", "Paule")},
+    ]))
+
+    def mayor_of(first, last, place):
+        return verdict(signer(petition, parties, first, last, "mayor",
+                              code=place["Code de la commune"],
+                              locality=place["Libellé de la commune"],
+                              departement=place["Code du département"]))
+
+    second_given_name = mayor_of("Marie", "Bertrand-Roussel", BREST)
+    assert second_given_name.result == "probable"
+    assert second_given_name.note.startswith(
+        "First name differs: Marie vs Anne-Marie (another of the given names).")
+    usual_name = mayor_of("Anne-Marie", "Roussel", BREST)
+    assert usual_name.result == "probable"
+    assert usual_name.note.startswith("Last name differs: Roussel vs BERTRAND-ROUSSEL "
+                                      "(compound, married or usual name).")
+    birth_name = mayor_of("Anne-Marie", "Bertrand", BREST)
+    assert birth_name.result == "probable"
+    compound_signed = mayor_of("Hélène", "Bertrand-Roussel", NICE)
+    assert compound_signed.result == "probable"
+    assert compound_signed.entry.last_name == "ROUSSEL"
+    married = mayor_of("Paule", "Casta", AJACCIO)
+    assert married.result == "probable"
+    assert married.entry.last_name == "ORSONI épouse CASTA"
+    # Never exact, and a first name that only begins like another is no variant.
+    assert mayor_of("Mari", "Bertrand-Roussel", BREST).result == "none"
+    assert mayor_of("Anne-Marie", "Bertrand-Roussel", BREST).result == "exact"

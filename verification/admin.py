@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,7 @@ from .domains import classify as domains
 from .domains.models import DomainCheck, DomainKind, DomainRule, normalise_pattern
 from .floods.models import FloodAlert
 from .outbox.models import EmailChallenge
-from .register.models import RegisterFile, RegisterMatch
+from .register.models import FarRightNuance, RegisterFile, RegisterMatch
 
 
 @admin.register(EmailChallenge)
@@ -118,8 +119,9 @@ class RegisterFileAdmin(admin.ModelAdmin):
     browsable here: the signature page shows the line that matched.
     """
 
-    list_display = ["kind", "file_name", "rows", "released_on", "imported_at", "encoding"]
-    readonly_fields = list_display
+    list_display = ["kind", "file_name", "rows", "released_on", "imported_at", "layout",
+                    "dates_read", "dates_dropped", "ended", "nuances"]
+    readonly_fields = [*list_display, "encoding", "unknown_columns"]
 
     def has_add_permission(self, request):
         return False
@@ -129,6 +131,14 @@ class RegisterFileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(FarRightNuance)
+class FarRightNuanceAdmin(admin.ModelAdmin):
+    """The register's nuances that flag a signature, whatever party its signer declared."""
+
+    list_display = ["code", "label"]
+    search_fields = ["code", "label"]
 
 
 # --- the columns verification sets on Signature ---------------------------------------
@@ -182,9 +192,27 @@ class RegisterMatchFilter(VocabularyFilter):
         return super().queryset(request, queryset)
 
 
+class MandateEndedFilter(admin.SimpleListFilter):
+    title = _("mandate no longer in the register")
+    parameter_name = "mandate_ended"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(register_mandate_ended_on__isnull=self.value() == "no")
+        return queryset
+
+
 def inserted(names, after, new) -> list:
     position = names.index(after) + 1
     return [*names[:position], *new, *names[position:]]
+
+
+# What the register says beyond the match: the nuance and its flag, the end of a mandate.
+REGISTER_FACTS = ["register_nuance", "register_nuance_flag", "register_nuance_cleared_at",
+                  "register_mandate_ended_on"]
 
 
 class SignatureAdmin(signatures_admin.SignatureAdmin):
@@ -194,18 +222,20 @@ class SignatureAdmin(signatures_admin.SignatureAdmin):
         "party_flagged", ["email_and_kind", "domain_check", "register_verdict"])
     list_filter = inserted(signatures_admin.SignatureAdmin.list_filter,
                            signatures_admin.DepartementFilter,
-                           [DomainKindFilter, DomainCheckFilter, RegisterMatchFilter])
+                           [DomainKindFilter, DomainCheckFilter, RegisterMatchFilter,
+                            MandateEndedFilter, "register_nuance_flag"])
     moderator_only_columns = ("email_and_kind",)
     readonly_fields = [*signatures_admin.SignatureAdmin.readonly_fields,
                        "domain_kind", "domain_check", "email_delivery", "register_result",
-                       "register_match_note", "register_checked_at"]
+                       "register_match_note", "register_checked_at", *REGISTER_FACTS]
     fieldsets = [
         (name, {**options, "fields": [*options["fields"], "domain_kind", "domain_check",
                                       "email_delivery"]})
         if options["fields"] == ["email"] else (name, options)
         for name, options in signatures_admin.SignatureAdmin.fieldsets]
     fieldsets.insert(3, (_("Register of elected officials (RNE)"), {
-        "fields": ["register_result", "register_match_note", "register_checked_at"]}))
+        "fields": ["register_result", "register_match_note", "register_checked_at",
+                   *REGISTER_FACTS]}))
 
     @admin.display(description=_("email"), ordering="email_normalised")
     def email_and_kind(self, obj):
@@ -234,10 +264,15 @@ class SignatureAdmin(signatures_admin.SignatureAdmin):
     def register_verdict(self, obj):
         if not obj.register_match:
             return "–"
-        mark = {"exact": "✓", "probable": "≈", "none": "✗"}[obj.register_match]
-        why = obj.register_match_note.split(". ", 1)[0] if obj.register_match == "probable" else ""
-        return format_html('{} {}<br><small>{}</small>', mark,
-                           label(RegisterMatch, obj.register_match), why)
+        mark = {"exact": "✓", "probable": "≈", "other_mandate": "≠", "none": "✗"}[
+            obj.register_match]
+        why = obj.register_match_note.split(". ", 1)[0] if obj.register_match in (
+            "probable", "other_mandate") else ""
+        ended = (_("mandate no longer in the register since %(date)s") % {
+            "date": date_format(obj.register_mandate_ended_on, "SHORT_DATE_FORMAT")}
+            if obj.register_mandate_ended else "")
+        return format_html('{} {}<br><small>{}</small> <strong>{}</strong>', mark,
+                           label(RegisterMatch, obj.register_match), why, ended)
 
     @admin.display(description=_("email delivery"))
     def delivery(self, obj):

@@ -3,7 +3,7 @@
 from .domains.models import DomainRule, normalise_pattern, validate_domain_pattern
 from .floods.models import FloodAlert
 from .outbox.models import DeliveryEvent, EmailChallenge
-from .register.models import RegisterEntry, RegisterFile
+from .register.models import FarRightNuance, RegisterEntry, RegisterFile
 
-__all__ = ["DeliveryEvent", "DomainRule", "EmailChallenge", "FloodAlert", "RegisterEntry",
-           "RegisterFile", "normalise_pattern", "validate_domain_pattern"]
+__all__ = ["DeliveryEvent", "DomainRule", "EmailChallenge", "FarRightNuance", "FloodAlert",
+           "RegisterEntry", "RegisterFile", "normalise_pattern", "validate_domain_pattern"]

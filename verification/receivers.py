@@ -2,12 +2,14 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from signatures.models import Signature
 from signatures.signals import email_domain_checking, signature_submitted, signatures_moved
 
 from . import queue
 from .domains.classify import describe_email_domain, reclassify
 from .domains.models import DomainRule
 from .outbox.models import EmailChallenge, may_email_again
+from .register.models import FarRightNuance
 
 
 @receiver(email_domain_checking)
@@ -65,3 +67,16 @@ def check_the_register(sender, signature, duplicate, **kwargs):
     """
     if not duplicate:
         queue.register_check(signature.pk)
+
+
+@receiver(post_save, sender=FarRightNuance)
+def flag_signers_of_a_far_right_nuance(sender, instance, **kwargs):
+    """A code added to the table flags at once the signers whose line carries it."""
+    Signature.objects.filter(register_nuance=instance.code,
+                             register_nuance_cleared_at__isnull=True).update(
+        register_nuance_flag=True)
+
+
+@receiver(post_delete, sender=FarRightNuance)
+def unflag_signers_of_a_removed_nuance(sender, instance, **kwargs):
+    Signature.objects.filter(register_nuance=instance.code).update(register_nuance_flag=False)

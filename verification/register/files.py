@@ -1,10 +1,15 @@
 """Reading the Répertoire national des élus (RNE) as the Ministry of the Interior publishes it.
 
-The files on data.gouv.fr are `;`-separated CSV with quoted headers, in UTF-8
-(sometimes with a BOM) or Latin-1 depending on the release, with dates as
-dd/mm/yyyy or ISO. Headers and their spelling drift between releases ("N°
-SIREN", "Libellé la circonscription AFE"), so columns are recognised by a
-folded form of their title, and the kind of file by the columns it has.
+The Ministry has changed the files' layout many times (see LAYOUTS in
+tests/rne_samples.py for one sample of each): Latin-1 tab-separated text with
+a « Titre du rapport » line above the header (2018–2021), tabs and UTF-8
+(2022), snake_case headers (June 2023), commas (November 2023), `;` again
+(2024, 2026). Dates come as 9/4/1968, 22/06/22, 2021-07-01 00:00:00+00 or ISO.
+So the header is looked for among the first lines, the delimiter is read from
+it, columns are recognised by a folded form of their title, and the kind of
+file by its columns and its name together. What the reader could not use (a
+date it could not read, a column it does not know) is counted, for the
+import to report.
 
 Nothing here touches the database: `read()` yields one `Line` per mandate,
 already reduced to what matching needs. Birth dates, birth places and
@@ -15,22 +20,43 @@ for them and the register of 600,000 people is not ours to copy.
 import codecs
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-# The register writes "OEILLET" where a signer types « Œillet »: ligatures spelled out.
-from signatures.folding import fold_ligatures as fold
+from signatures.folding import fold_ligatures
 from signatures.titles import Mandate
+
+# The register writes "OEILLET" where a signer types « Œillet »: ligatures spelled
+# out. Cached: matching folds the same names and functions for each candidate.
+fold = lru_cache(maxsize=8192)(fold_ligatures)
 
 
 def last_name_key(name: str) -> str:
     """Spaces go too: « Le Goff », "LEGOFF" and « Saint-André » / "Saint André" meet."""
     return fold(name).replace(" ", "")
+
+
+_PARTICLES = {"de", "du", "des", "la", "le", "les", "d", "l", "van", "von", "der", "den", "di",
+              "da", "del", "della", "dos", "ben", "el", "al", "saint", "sainte", "st", "ste"}
+_MARITAL = {"epouse", "ep", "nee", "veuve", "vve", "dite", "dit"}
+
+
+def last_name_parts(name: str) -> list[str]:
+    """The names a compound or married name is made of, each as its key:
+    « Bertrand-Roussel » and « Bertrand épouse Roussel » give ["bertrand", "roussel"].
+
+    One name (« Le Goff », « Saint-André ») gives [] : it has no parts to use alone.
+    """
+    words = [word for word in fold(name).split()
+             if word not in _PARTICLES and word not in _MARITAL and len(word) > 1]
+    return words if len(words) > 1 else []
 
 
 # --- the files ---------------------------------------------------------------
@@ -59,6 +85,10 @@ KINDS = {kind.code: kind for kind in [
              Mandate.DISTRICT_COUNCILLOR, ("departement", "commune")),
     FileKind("ma", "elus-membres-dune-assemblee-ma.csv", _("members of a territorial assembly"),
              Mandate.TERRITORIAL_ASSEMBLY, ()),
+    # 2018–2021 only: the Corsican executive (conseillers exécutifs), in a file
+    # of its own, with no territory column at all.
+    FileKind("cac", "5-rne-cac.txt", _("members of the Corsican executive"),
+             Mandate.TERRITORIAL_ASSEMBLY, ()),
     FileKind("dep", "elus-deputes-dep.csv", _("members of the National Assembly"),
              Mandate.DEPUTY, ("departement", "circonscription")),
     FileKind("sen", "elus-senateurs-sen.csv", _("senators"), Mandate.SENATOR,
@@ -76,6 +106,16 @@ KINDS = {kind.code: kind for kind in [
 # The columns every kind needs: who, and since when.
 COMMON = ("last_name", "first_name", "mandate_start")
 
+# Words that name a kind in the files' names, besides the codes themselves:
+# the 2018–2021 releases were called 1-rne-cm.txt, 8-rne-deputes.txt, ….
+NAME_WORDS = {
+    "cm": {"municipaux"}, "mai": {"maires"},
+    "epci": {"communautaires"}, "cd": {"departementaux"}, "cr": {"regionaux"},
+    "ca": {"darrondissements", "arrondissements", "arrondissement"},
+    "ma": {"assemblee"}, "dep": {"deputes"}, "sen": {"senateurs"},
+    "rpe": {"europeen", "europeens"}, "cons": {"consulaires"}, "cac": {"executif"},
+}
+
 # Each column we read: the title the Ministry prints (for error messages), and
 # the folded forms it has taken (see header_key). Birth date, birth place and
 # socio-professional category are deliberately absent.
@@ -84,6 +124,11 @@ COLUMNS = {
     "first_name": ("Prénom de l'élu", {"prenom", "prenoms"}),
     "sex": ("Code sexe", {"code sexe", "sexe"}),
     "mandate_start": ("Date de début du mandat", {"date debut mandat", "debut mandat"}),
+    "mandate_end": ("Date de fin du mandat", {"date fin mandat", "fin mandat"}),
+    # The Ministry's political nuance: of the official, or of the municipal list.
+    "nuance": ("Code de la nuance politique", {
+        "code nuance politique", "code nuance mandat", "nuance politique", "code nuance",
+        "nuance mandat", "code nuance liste", "nuance liste", "code nuance politique liste"}),
     "function": ("Libellé de la fonction", {"libelle fonction", "fonction"}),
     "departement": ("Code du département", {"code departement", "departement"}),
     "departement_name": ("Libellé du département", {"libelle departement"}),
@@ -114,7 +159,7 @@ COLUMNS = {
                                      {"code circonscription metropolitaine"}),
     "sector": ("Libellé du secteur", {"libelle secteur", "code secteur", "secteur"}),
     "circonscription": ("Code de la circonscription législative",
-                        {"code circonscription legislative"}),
+                        {"code circonscription legislative", "code circonscription"}),
     "circonscription_name": ("Libellé de la circonscription législative",
                              {"libelle circonscription legislative"}),
     "consular": ("Code de la circonscription consulaire", {"code circonscription consulaire"}),
@@ -128,15 +173,27 @@ COLUMNS = {
                   "libelle circonscription assemblee francais etranger"}),
 }
 
+# Columns we know and leave behind on purpose: who the official is beyond the
+# name (birth, profession, nationality), and what matching has no use for.
+# They are not reported as unknown. « Date de naissancee » is the 2024 spelling.
+IGNORED_COLUMNS = re.compile(
+    r"naiss|profession|socio|csp|nationalite|date debut fonction|libelle nuance"
+    r"|codecirer|circonscription europeenne|code fonction|^titre rapport$")
+
 _HEADER_NOISE = {"de", "la", "le", "les", "du", "des", "d", "l", "a", "e", "au", "aux", "en",
                  "elu", "elus", "elue", "elues"}
 _HEADER_SYNONYMS = {"n": "numero", "no": "numero", "num": "numero", "ndeg": "numero",
-                    "circ": "circonscription", "libelle": "libelle", "lib": "libelle",
+                    "circ": "circonscription", "cir": "circonscription",
+                    "libelle": "libelle", "lib": "libelle",
                     "insee": "insee"}
 
 
 def header_key(title: str) -> str:
-    """A header's spelling-proof form: « Nom de l'élu·e » and "NOM DE L’ELU" give "nom"."""
+    """A header's spelling-proof form: « Nom de l'élu·e », "NOM DE L’ELU", 'Nom de l''élu'
+    and nom_elu give "nom"."""
+    title = title.strip()
+    if len(title) > 1 and title[0] == title[-1] == "'":  # a 2022 release quotes so
+        title = title[1:-1].replace("''", "'")
     # Older releases qualify titles in brackets: « Code du département (Maire) ».
     words = [_HEADER_SYNONYMS.get(word, word)
              for word in fold(re.sub(r"\(.*?\)", " ", title)).split()]
@@ -156,13 +213,27 @@ def map_headers(headers: list[str]) -> dict[str, int]:
     return found
 
 
+def unknown_headers(headers: list[str]) -> list[str]:
+    """Titles that are neither read nor left behind on purpose: the import reports them."""
+    # Titles are shortened and counted, not trusted: a hostile file may hold anything.
+    return [" ".join(title.split())[:100] for title in headers
+            if title.strip() and header_key(title) not in _KEY_TO_COLUMN
+            and not IGNORED_COLUMNS.search(header_key(title))][:100]
+
+
+def kinds_from_file_name(name: str) -> list[str]:
+    """The kinds a file's name points to: the published suffix (…-cm.csv, …-mai.csv) or
+    the older French words (rne-deputes); tolerant of dates and copies in the name.
+
+    Several when the name is ambiguous (« elus-cm-mai-2022 », May being « mai »).
+    """
+    words = set(fold(Path(name).stem).split())
+    return [code for code in KINDS if code in words or NAME_WORDS.get(code, set()) & words]
+
+
 def kind_from_file_name(name: str) -> str | None:
-    """The published suffix (…-cm.csv, …-mai.csv); tolerant of dates and copies in the name."""
-    stem = fold(Path(name).stem).split()
-    for code in KINDS:
-        if code in stem:
-            return code
-    return None
+    named = kinds_from_file_name(name)
+    return named[0] if named else None
 
 
 def kind_from_columns(columns) -> str:
@@ -176,10 +247,12 @@ def kind_from_columns(columns) -> str:
     def either(name):
         return name in has or f"{name}_name" in has
 
-    if either("afe"):
-        return "afe"
+    # The consular councillors' file also names the AFE constituency that holds
+    # each consular one (since 2026, first): the consular column tells.
     if either("consular"):
         return "cons"
+    if either("afe"):
+        return "afe"
     if either("circonscription"):
         return "dep"
     if either("epci"):
@@ -204,6 +277,11 @@ def kind_from_columns(columns) -> str:
 
 # Kinds told by what a file lacks rather than by what it has.
 FALLBACK_KINDS = {"sen", "rpe"}
+# Kinds whose files have the columns of another: the name tells them apart.
+# The regional file's section is a département, the territorial assemblies'
+# files carry a région; the AFE file is the consular one without its column.
+OVERLAPS = [{"cm", "mai"}, {"cm", "ca"}, {"mai", "ca"}, {"ma", "cr"}, {"ma", "sen"},
+            {"cons", "afe"}]
 
 
 class UnreadableLine(ValueError):
@@ -219,7 +297,17 @@ class UnrecognisedFile(ValueError):
     def __init__(self, kind: str, missing: list[str]):
         self.kind = kind
         self.missing = missing
+        self.known = self.total = 0  # columns recognised, of the header's; set by Reader
         super().__init__(f"{kind}: missing {', '.join(missing)}")
+
+
+class KindConflict(ValueError):
+    """The file's name says one kind, its columns another: neither is trusted."""
+
+    def __init__(self, named: str, detected: str):
+        self.named = named
+        self.detected = detected
+        super().__init__(f"named {named}, columns of {detected}")
 
 
 def missing_columns(kind: str, columns) -> list[str]:
@@ -233,28 +321,34 @@ def missing_columns(kind: str, columns) -> list[str]:
 
 
 def recognise(file_name: str, columns: dict) -> str:
-    """The file's kind, from its headers; the name only breaks ties.
+    """The file's kind, from its columns and its name together.
 
     Municipal councillors, mayors and district councillors share their
-    columns, so there the published name decides. A file whose territory
-    columns are all missing is taken for the MEPs' (one with only a
-    département for the senators') only if its name says nothing else: a
-    municipal file with a misspelled commune column is refused, not imported
-    as 490,000 MEPs. Raises UnrecognisedFile naming what is missing.
+    columns, so there the name decides; so it does between the consular and
+    the AFE files, and for a file with no territory column (MEPs, the
+    Corsican executive of 2018–2021) or a département only (senators). A
+    name that says a kind the columns contradict (a mayors' file with a
+    constituency column) is refused with both named: importing it as either
+    would replace another kind's lines. A file named neutrally is told by its
+    columns alone, and a municipal file with a misspelled commune column is
+    refused, not imported as 490,000 MEPs.
+
+    Raises UnrecognisedFile naming what is missing, KindConflict.
     """
     detected = kind_from_columns(columns)
-    named = kind_from_file_name(file_name)
-    kind = detected
-    if named and named != detected and (
-            {named, detected} <= SAME_COLUMNS or detected in FALLBACK_KINDS):
-        kind = named  # its missing columns, if any, are named below
+    named = kinds_from_file_name(file_name)
+    if not named or detected in named:
+        kind = detected
+    else:
+        fitting = [kind for kind in named if detected in FALLBACK_KINDS
+                   or {kind, detected} in OVERLAPS]
+        if not fitting:
+            raise KindConflict(named[0], detected)
+        kind = fitting[0]  # its missing columns, if any, are named below
     missing = missing_columns(kind, columns)
     if missing:
         raise UnrecognisedFile(kind, missing)
     return kind
-
-
-SAME_COLUMNS = {"cm", "mai", "ca"}
 
 
 # --- codes ---------------------------------------------------------------------
@@ -270,6 +364,7 @@ DEPARTEMENT_ALIASES = {"69M": "69", "69D": "69", "2A": "2A", "2B": "2B"}
 
 
 def departement_code(raw: str) -> str:
+    """ "1", "01" and "001" (2026's padding) give "01"; "ZA" gives "971"."""
     code = raw.strip().upper()
     if not code:
         return ""
@@ -278,7 +373,10 @@ def departement_code(raw: str) -> str:
     if code in DEPARTEMENT_ALIASES:
         return DEPARTEMENT_ALIASES[code]
     if code.isdigit():
+        code = code.lstrip("0") or "0"
         return code.zfill(2) if len(code) < 3 else code[:3]
+    if len(code) == 3 and code[0] == "0":  # "02A"
+        return code[1:]
     return code[:3]
 
 
@@ -289,6 +387,8 @@ def commune_code(raw: str, departement: str) -> str:
         return ""
     if len(code) == 5:
         return code
+    if code.isdigit() and len(code) == 4:  # 1053: a comma file lost the zero of 01053
+        return code.zfill(5)
     if not code.isdigit() or len(code) > 3 or not departement:
         return code[:5]
     number = code.zfill(3)
@@ -298,26 +398,48 @@ def commune_code(raw: str, departement: str) -> str:
     return departement + number
 
 
+# Martinique and Guyane are each a single collectivity: their assemblies'
+# lines carry 972 or 973 where signers pick the région (02, 03). Corsica's
+# collectivity is its région, 94.
+COLLECTIVITY_REGIONS = {"972": "02", "973": "03", "20": "94", "2A": "94", "2B": "94",
+                        "94": "94"}
+
+
 def region_code(raw: str) -> str:
+    """ "1", "01" and "001" give "01"; the collectivities 972 and 973 their région."""
     code = raw.strip().upper()
-    return code.zfill(2) if code.isdigit() and len(code) < 2 else code[:3]
+    if code in COLLECTIVITY_REGIONS:
+        return COLLECTIVITY_REGIONS[code]
+    if code.isdigit():
+        code = code.lstrip("0").zfill(2)
+        return COLLECTIVITY_REGIONS.get(code, code[:3])
+    return code[:3]
 
 
 def circonscription_number(raw: str, departement: str = "") -> str:
-    """ "3", "03", "0603" (département 06) and "3ème circonscription" all give "3"."""
-    code = raw.strip()
-    if departement and len(code) == len(departement) + 2 and code.startswith(departement):
-        code = code[len(departement):]
+    """ "3", "03", "0603" (département 06), "00603" and "3ème circonscription" all give
+    "3"; overseas, "97501" and "98702" give "1" and "2"."""
+    code = raw.strip().upper()
+    departement = departement_code(departement)
+    for prefix in {departement, departement.zfill(3)} - {""}:
+        if len(code) == len(prefix) + 2 and code.startswith(prefix):
+            code = code[len(prefix):]
+    # Collectivities overseas number their seats after their own code.
+    if re.fullmatch(r"9[78]\d{3}", code):
+        code = code[3:]
     digits = re.search(r"\d+", code)
     return str(int(digits.group())) if digits else code[:10]
 
 
 def parse_date(raw: str) -> date | None:
-    text = raw.strip()[:10]
+    """9/4/1968, 09/04/1968, 22/06/22, 2022-06-22 and 2021-07-01 00:00:00+00."""
+    text = raw.strip()[:10].strip()
     try:
-        if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
-            day, month, year = text.split("/")
-            return date(int(year), int(month), int(day))
+        if found := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})", text):
+            day, month, year = (int(part) for part in found.groups())
+            if year < 100:  # a mandate began in this century, or in the last one
+                year += 2000 if year <= date.today().year % 100 else 1900
+            return date(year, month, day)
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             return date.fromisoformat(text)
     except ValueError:
@@ -389,18 +511,48 @@ class Line:
     circonscription: str
     territory_name: str
     mandate_started_on: date | None
+    mandate_ended_on: date | None = None
+    nuance: str = ""
 
     @property
     def last_key(self):
         return last_name_key(self.last_name)
 
     @property
+    def last_parts(self):
+        return last_name_parts(self.last_name)
+
+    @property
     def first_key(self):
         return fold(self.first_name)
 
 
+# A title and a few lines of notes may stand above the header (« Titre du
+# rapport », 2018–2021); beyond this many lines, the file has no header we know.
+HEADER_SEARCH_LINES = 5
+DELIMITER_NAMES = {";": _("semicolons"), ",": _("commas"), "\t": _("tabs")}
+
+
+def find_header(lines: list[str]) -> int:
+    """The index of the first line that names an official's columns; else of the line
+    with the most columns we know, for the refusal to name what is missing."""
+    known = []
+    for line in lines:
+        headers = next(csv.reader([line], delimiter=sniff_delimiter(line)), [])
+        columns = map_headers(headers).keys()
+        if {"last_name", "first_name"} <= columns:
+            return len(known)
+        known.append(len(columns))
+    return known.index(max(known)) if known else 0
+
+
 class Reader:
-    """Streams a register file: the kind and encoding are known before the first line."""
+    """Streams a register file: the kind and encoding are known before the first line.
+
+    What it could not use is counted as it reads, for the import to report:
+    `skipped` lines without a name, `dates_dropped` mandate starts it could
+    not read (a date left empty is not dropped), `unknown_columns` by title.
+    """
 
     def __init__(self, path):
         self.path = Path(path)
@@ -410,15 +562,35 @@ class Reader:
         self._text = io.TextIOWrapper(io.BufferedReader(self._raw, 1 << 16),
                                       encoding=self.encoding, newline="")
         try:
-            header_line = self._text.readline()
+            head = [self._text.readline() for _line in range(HEADER_SEARCH_LINES)]
+            self.header_line = find_header(head) + 1
+            header_line = head[self.header_line - 1]
+            self.crlf = header_line.endswith("\r\n")
             self.delimiter = sniff_delimiter(header_line)
             headers = next(csv.reader([header_line], delimiter=self.delimiter), [])
             self.columns = map_headers(headers)
-            self.kind = recognise(self.path.name, self.columns)
+            self.unknown_columns = unknown_headers(headers)
+            try:
+                self.kind = recognise(self.path.name, self.columns)
+            except UnrecognisedFile as error:
+                error.known, error.total = len(self.columns), len([h for h in headers if h])
+                raise
+            # Lines read past the header go back in front of the rest.
+            self._after_header = "".join(head[self.header_line:])
         except BaseException:
             self.close()
             raise
-        self.skipped = 0
+        self.skipped = self.dates_read = self.dates_dropped = self.ended = 0
+        self.nuances = 0
+
+    @property
+    def layout(self) -> str:
+        """How the file is laid out, in a few words for the import's report."""
+        parts = [str(DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))), self.encoding,
+                 "CRLF" if self.crlf else "LF"]
+        if self.header_line > 1:
+            parts.append(str(_("header on line %(line)d") % {"line": self.header_line}))
+        return ", ".join(parts)
 
     @property
     def bytes_read(self):
@@ -437,9 +609,11 @@ class Reader:
         column = self.columns
         kind = self.kind
         width = max(column.values()) + 1
-        reader = csv.reader(self._text, delimiter=self.delimiter)
-        # The header was line 1; the csv module counts lines from our own start.
-        for row in _rows(reader):
+        reader = csv.reader(itertools.chain(io.StringIO(self._after_header, newline=""),
+                                            self._text), delimiter=self.delimiter)
+        # The csv module counts lines from the one after the header.
+        first = self.header_line
+        for row in _rows(reader, first):
             if len(row) < width:
                 if not any(cell.strip() for cell in row):
                     continue
@@ -454,26 +628,39 @@ class Reader:
             if not fold(last_name):
                 self.skipped += 1
                 continue
+            started_on, ended_on = self._date(cell("mandate_start")), parse_date(
+                cell("mandate_end"))
+            self.ended += ended_on is not None
+            nuance = cell("nuance").upper()[:10]
+            self.nuances += bool(nuance)
             yield territory(kind, cell, Line(
-                line=reader.line_num + 1,
+                line=reader.line_num + first,
                 last_name=" ".join(last_name.split())[:100],
                 first_name=" ".join(first_name.split())[:100],
                 sex=cell("sex")[:1].upper(),
                 function=" ".join(cell("function").split())[:120],
                 departement="", commune_code="", epci_siren="", canton_code="",
                 region_code="", circonscription="", territory_name="",
-                mandate_started_on=parse_date(cell("mandate_start")),
+                mandate_started_on=started_on, mandate_ended_on=ended_on, nuance=nuance,
             ))
 
+    def _date(self, raw):
+        found = parse_date(raw)
+        if found:
+            self.dates_read += 1
+        elif raw.strip():
+            self.dates_dropped += 1
+        return found
 
-def _rows(reader):
+
+def _rows(reader, first=1):
     while True:
         try:
             yield next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            raise UnreadableLine(reader.line_num + 1, str(error)) from error
+            raise UnreadableLine(reader.line_num + first, str(error)) from error
 
 
 def territory(kind: str, cell, line: Line) -> Line:
@@ -497,12 +684,19 @@ def territory(kind: str, cell, line: Line) -> Line:
         line.departement = departement_code(cell("section")) or departement
         line.territory_name = cell("region_name")
     elif kind == "ma":
-        line.region_code = region_code(cell("region") or cell("collectivity"))
+        # Martinique's and Guyane's lines carry their collectivity (972, 973), which
+        # is also their département; signers give the région (02, 03).
+        collectivity = departement_code(cell("collectivity"))
+        line.region_code = region_code(cell("region") or collectivity or departement)
+        if collectivity in COLLECTIVITY_REGIONS and len(collectivity) == 3:
+            line.departement = collectivity
         line.territory_name = (cell("collectivity_name") or cell("region_name")
                                or cell("departement_name"))
+    elif kind == "cac":
+        line.region_code = "94"
+        line.territory_name = "Corse"
     elif kind == "dep":
-        line.circonscription = circonscription_number(cell("circonscription"),
-                                                      cell("departement"))
+        line.circonscription = circonscription_number(cell("circonscription"), departement)
         line.territory_name = cell("departement_name") or cell("collectivity_name")
     elif kind == "sen":
         line.territory_name = cell("departement_name") or cell("collectivity_name")

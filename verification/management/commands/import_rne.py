@@ -70,9 +70,18 @@ class Command(BaseCommand):
                 bar.done()
                 raise CommandError(_(
                     "%(path)s is not a register file we know (closest: %(file)s). "
-                    "Missing columns: %(columns)s.") % {
+                    "Missing columns: %(columns)s. %(known)d of its %(total)d columns "
+                    "recognised; nothing was changed.") % {
                         "path": path.name, "file": rne.KINDS[error.kind].file_name,
-                        "columns": ", ".join(error.missing)}) from error
+                        "columns": ", ".join(error.missing), "known": error.known,
+                        "total": error.total}) from error
+            except rne.KindConflict as error:
+                bar.done()
+                raise CommandError(_(
+                    "%(path)s: its name says %(named)s but its columns are those of %(found)s; "
+                    "nothing was changed. Rename the file to say what it holds.") % {
+                        "path": path.name, "named": rne.KINDS[error.named].label,
+                        "found": rne.KINDS[error.detected].label}) from error
             except rne.UnreadableLine as error:
                 bar.done()
                 raise CommandError(_(
@@ -88,8 +97,36 @@ class Command(BaseCommand):
                     "path": path.name, "rows": record.rows, "kind": record.get_kind_display(),
                     "seconds": time.monotonic() - started, "encoding": record.encoding,
                     "skipped": record.skipped})
+            self.report(record)
         if no_recheck:
             return
+        self.queue_recheck()
+
+    def report(self, record):
+        """What the import read and what it could not use: never silent."""
+        self.stdout.write("  " + _("Layout: %(layout)s.") % {"layout": record.layout})
+        self.stdout.write("  " + ngettext(
+            "%(read)d mandate start date read, %(dropped)d dropped (unreadable).",
+            "%(read)d mandate start dates read, %(dropped)d dropped (unreadable).",
+            record.dates_read) % {"read": record.dates_read, "dropped": record.dates_dropped})
+        if record.dates_dropped:
+            self.stderr.write(ngettext(
+                "Warning: %(path)s: %(count)d mandate start date could not be read.",
+                "Warning: %(path)s: %(count)d mandate start dates could not be read.",
+                record.dates_dropped) % {"path": record.file_name,
+                                         "count": record.dates_dropped})
+        if record.ended or record.nuances:
+            self.stdout.write("  " + _(
+                "Lines with a mandate end date: %(ended)d; with a political nuance: "
+                "%(nuances)d.") % {"ended": record.ended, "nuances": record.nuances})
+        unknown = [title for title in record.unknown_columns.split("\n") if title]
+        if unknown:
+            self.stdout.write("  " + ngettext(
+                "%(count)d unknown column ignored: %(columns)s.",
+                "%(count)d unknown columns ignored: %(columns)s.", len(unknown)) % {
+                    "count": len(unknown), "columns": ", ".join(unknown)})
+
+    def queue_recheck(self):
         from verification.tasks import queue_register_checks
 
         try:
