@@ -363,6 +363,17 @@ EMAIL_DELETE_MONTHS_AFTER_CLOSE = env.int("EMAIL_DELETE_MONTHS_AFTER_CLOSE", def
 # A signature never confirmed expires after this many days.
 UNCONFIRMED_EXPIRE_DAYS = env.int("UNCONFIRMED_EXPIRE_DAYS", default=14)
 
+# --- Signatures received outside the form (signatures.intake) -------------------
+# Evidence files (an email's PDF, a scanned letter) live here: outside STATIC_ROOT
+# and any public path, served to moderators only by a view that checks.
+SIGNATURE_EVIDENCE_ROOT = env.path("SIGNATURE_EVIDENCE_ROOT",
+                                   default=BASE_DIR / "var" / "evidence")
+# An evidence file larger than this is refused while it arrives, never kept.
+SIGNATURE_EVIDENCE_MAX_BYTES = env.int("SIGNATURE_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+# A list of signatories to import: its size and its number of rows.
+SIGNATURE_IMPORT_MAX_BYTES = env.int("SIGNATURE_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+SIGNATURE_IMPORT_MAX_ROWS = env.int("SIGNATURE_IMPORT_MAX_ROWS", default=20_000)
+
 # --- Email domains ------------------------------------------------------------
 # Resolvers asked whether a signer's domain receives mail: IP addresses, each
 # optionally with a port ("9.9.9.9", "127.0.0.1:5353", "[::1]:5353"). Empty:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .forms import ClearNuanceForm, RejectForm
+from .intake.admin import IntakeAdmin
 from .models import ModerationDecision, Party, RejectionReason, Signature
 from .places import departement_choices
 
@@ -129,7 +130,7 @@ DISPLAY_FIELDS = ["civility", "first_name", "last_name", "mandate", "mandate_oth
 
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(IntakeAdmin, admin.ModelAdmin):
     """The review queue. The columns that verification sets (the email, its domain, the
     register, the delivery) are added by verification.admin, which declares their labels."""
 

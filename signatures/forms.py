@@ -37,9 +37,14 @@ def validate_plain_text(value: str, *, allow_digits=False, extra=""):
         raise ValidationError(_("This must contain letters."), code="letters")
 
 
+def has_invisible_characters(value: str, allowed="\n") -> bool:
+    """Controls, format characters (zero-width, bidi overrides), private use, surrogates."""
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") and c not in allowed
+               for c in value)
+
+
 def validate_comment(value: str):
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") and c not in "\n"
-           for c in value):
+    if has_invisible_characters(value):
         raise ValidationError(_("The comment contains invalid characters."), code="controls")
     if "<" in value or ">" in value:
         raise ValidationError(_("The comment cannot contain < or >."), code="markup")

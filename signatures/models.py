@@ -189,19 +189,27 @@ class SignatureQuerySet(models.QuerySet):
 
     def forget_addresses_of_closed_petitions(self, now=None) -> int:
         """Some months after a petition closes, signers' addresses go; public fields stay."""
+        from .signals import personal_data_erased
+
         now = now or timezone.now()
         closed_before = now - timedelta(days=30 * settings.EMAIL_DELETE_MONTHS_AFTER_CLOSE)
-        return self.filter(petition__closes_at__lt=closed_before).exclude(email="").update(
+        due = self.filter(petition__closes_at__lt=closed_before).exclude(email="")
+        personal_data_erased.send(sender=Signature, signatures=due, addresses_only=True)
+        return due.update(
             email="", email_domain="",
             # Still unique per petition, as the live-signature constraint needs.
             email_normalised=Concat(Value("erased:"), Cast("id", models.CharField())))
 
     def erase_personal_data(self, now=None) -> int:
         """Delete who signed; the trail keeps only what happened, not what was written."""
+        from .signals import personal_data_erased
+
         now = now or timezone.now()
         with transaction.atomic():
             ids = list(self.values_list("pk", flat=True))
             ModerationDecision.objects.filter(signature_id__in=ids).update(changes={}, note="")
+            personal_data_erased.send(sender=Signature, signatures=Signature.objects.filter(
+                pk__in=ids), addresses_only=False)
             return Signature.objects.filter(pk__in=ids).update(
                 first_name="", last_name="", name_key="", search_key="", email="",
                 # With the mandate, a commune's or a constituency's code names the person.
@@ -211,13 +219,18 @@ class SignatureQuerySet(models.QuerySet):
                 # The register's line names the signer too, and so would their nuance.
                 register_match_note="", register_nuance="")
 
-    def submit(self, signature, language="fr"):
+    def submit(self, signature, language="fr", confirmed=None):
         """Save a new signature, or find the live one for the same address.
 
         Either way the verification app is told, inside the same transaction,
         so that an email goes out: a challenge for a new signature, a notice
         for an address that has already signed. The caller cannot tell which
         happened, and neither can whoever submitted the form.
+
+        `confirmed`: the decision (actor, note) of a moderator who vouches for
+        the address on the campaign's evidence (signatures.intake). The new
+        signature then moves through "confirm_email" before anyone is told,
+        so no challenge goes out for it.
         """
         with transaction.atomic():
             try:
@@ -228,6 +241,9 @@ class SignatureQuerySet(models.QuerySet):
                 signature = self.live().get(
                     petition=signature.petition, email_normalised=signature.email_normalised)
                 duplicate = True
+            if confirmed is not None and not duplicate:
+                Signature.objects.filter(pk=signature.pk).move("confirm_email", **confirmed)
+                signature.refresh_from_db()
             signature_submitted.send(
                 sender=Signature, signature=signature, duplicate=duplicate, language=language
             )
@@ -249,6 +265,15 @@ class Signature(models.Model):
         EXPIRED = "expired", _("expired")
 
     DEAD_STATES = (State.WITHDRAWN, State.EXPIRED)
+
+    class Source(models.TextChoices):
+        """How the signature reached the campaign (see signatures.intake). Never public."""
+
+        FORM = "form", _("the signing form")
+        EMAIL = "email", _("an email to the campaign")
+        LETTER = "letter", _("a letter")
+        COUNCIL_RESOLUTION = "council_resolution", _("a council resolution")
+        OTHER = "other", _("other")
 
     # The state machine, in one place: transition -> (from states, to state).
     TRANSITIONS = {
@@ -339,6 +364,9 @@ class Signature(models.Model):
     consent_version = models.CharField(_("consent text version"), max_length=20,
                                        default="2026-11")
     language = models.CharField(_("language"), max_length=8, default="fr")
+    # Recorded by a moderator when not "form": the evidence is a signatures.intake.Evidence.
+    source = models.CharField(_("received through"), max_length=20, choices=Source.choices,
+                              default=Source.FORM)
     # Keyed hash of the client's IP, never the IP itself: lets moderators see
     # a flood coming from one place. Cleared after IP_HASH_KEEP_DAYS.
     ip_hash = models.CharField(_("IP hash"), max_length=16, blank=True, editable=False)

@@ -25,3 +25,9 @@ signature_submitted = Signal()
 # Arguments: ids (the signatures moved), transition (its name), target (the
 # state they moved to) and sources (each source state -> the ids that left it).
 signatures_moved = Signal()
+
+# Sent inside the transaction that erased who signed, for the rows' other
+# records to follow (signatures.intake: the evidence). Arguments: signatures
+# (a queryset of the rows), addresses_only (True when only the addresses went,
+# some months after a petition closed).
+personal_data_erased = Signal()

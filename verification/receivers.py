@@ -19,6 +19,8 @@ def check_the_email_domain(sender, domain, **kwargs):
 
 @receiver(signature_submitted)
 def email_the_signer(sender, signature, duplicate, language, **kwargs):
+    if not duplicate and signature.state != Signature.State.PENDING_EMAIL:
+        return  # confirmed on the campaign's evidence (signatures.intake): nothing to confirm
     if duplicate and not may_email_again(signature):
         return  # re-submitting someone's address must not flood their mailbox
     kind = EmailChallenge.Kind.ALREADY_SIGNED if duplicate else EmailChallenge.Kind.CONFIRM
