@@ -1,11 +1,11 @@
 """The evidence file: recognised by its first bytes, capped in size, kept out of public paths."""
 
+import os
 import secrets
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.utils.functional import LazyObject
 
 # What a file's first bytes say it is -> (type, extension). Nothing that can
 # carry script when opened (no SVG, no HTML).
@@ -40,14 +40,24 @@ def stored_name(extension: str) -> str:
     return f"{secrets.token_hex(16)}.{extension}"
 
 
-class _EvidenceStorage(LazyObject):
-    # Lazy, so that tests and deployments may set the root in settings.
-    def _setup(self):
-        self._wrapped = FileSystemStorage(location=settings.SIGNATURE_EVIDENCE_ROOT,
-                                          base_url=None)
+class EvidenceStorage(FileSystemStorage):
+    """Files under SIGNATURE_EVIDENCE_ROOT, read from the settings at each use, with no URL:
+    only the staff view that checks the permission serves them."""
+
+    @property
+    def base_location(self):
+        return settings.SIGNATURE_EVIDENCE_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
 
 
-_storage = _EvidenceStorage()
+_storage = EvidenceStorage()
 
 
 def evidence_storage():

@@ -176,8 +176,8 @@ class RecordedSignatureForm(SignatureForm):
 
     def check_confirmation(self, data):
         """Checked here, on the server: a hidden checkbox is no permission."""
-        if not self.may_confirm:
-            self.add_error("mark_confirmed", _(
+        if not self.may_confirm:  # the field is hidden: the message goes above the form
+            self.add_error(None, _(
                 "You may not mark a signature confirmed: it needs the permission "
                 "« record a signature as confirmed on the campaign's evidence »."))
             return
