@@ -9,5 +9,6 @@ class SignaturesConfig(AppConfig):
     def ready(self):
         # The public counts listen to signatures_moved like any other app.
         from . import figures  # noqa: F401
+
         # Evidence lives in its own room (signatures.intake): register it with the app.
         from .intake import models, receivers  # noqa: F401

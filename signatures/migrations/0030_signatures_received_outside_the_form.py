@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('signatures', '0012_choices_declared_by_verification'),
+        ('signatures', '0050_register_nuance_and_ended_mandates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
