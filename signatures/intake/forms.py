@@ -219,9 +219,11 @@ class ImportForm(forms.Form):
                                       "size": megabytes(settings.SIGNATURE_IMPORT_MAX_BYTES)})
         return self.cleaned_data["file"]
 
-    def clean_mark_confirmed(self):
-        if self.cleaned_data["mark_confirmed"] and not self.may_confirm:
+    def clean(self):
+        data = super().clean()
+        if data.get("mark_confirmed") and not self.may_confirm:
+            # The field is hidden from them: the message goes above the form.
             raise ValidationError(_(
                 "You may not mark signatures confirmed: it needs the permission "
                 "« record a signature as confirmed on the campaign's evidence »."))
-        return self.cleaned_data["mark_confirmed"]
+        return data

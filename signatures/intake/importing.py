@@ -218,12 +218,13 @@ def check(content: bytes, filename: str, petition, actor, *, confirmed=False) ->
             report.failed.append(Failure(line, problem))
             continue
         address = normalise_email(row.get("email", ""))
-        if address in live:
-            report.already.append((line, address))
-            continue
-        if address in seen:
+        if address in seen:  # first: a file's own repeats read the same on every import
             report.failed.append(Failure(line, _("Same address as line %(line)s.") % {
                 "line": seen[address]}))
+            continue
+        if address in live:
+            seen[address] = line
+            report.already.append((line, address))
             continue
         data, problem = vocabulary.form_data(row)
         if problem:
