@@ -234,3 +234,14 @@ def test_the_admin_page_refuses_confirmation_without_the_permission(
     other.force_login(clerk)
     assert other.post(IMPORT, {"file": SimpleUploadedFile("l.csv", content)}).status_code == 403
     assert not Signature.objects.exists()
+
+
+def test_the_sample_in_docs_reads_as_the_readme_says(petition, parties, moderator, settings):
+    from pathlib import Path
+
+    sample = Path(settings.BASE_DIR) / "docs" / "import_signatures_sample.csv"
+    output = run_import(sample, "--dry-run")
+    assert "3 lignes : 3 importables, 0 déjà signées, 0 refusées." in output
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    header = sample.read_text().splitlines()[0].split(";")
+    assert all(f"`{column}`" in readme for column in header)

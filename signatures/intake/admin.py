@@ -10,7 +10,9 @@ from django.core.files.base import ContentFile
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -75,12 +77,13 @@ class IntakeAdmin:
             return "–"
         rows = [
             (_("sender address"), evidence.sender),
-            (_("received at"), evidence.received_at or ""),
+            (_("received at"), localize(localtime(evidence.received_at))
+             if evidence.received_at else ""),
             (_("Message-ID"), evidence.message_id),
             (_("note"), evidence.note),
             (_("imported from"), evidence.imported_from),
             (_("entered by"), evidence.entered_by or ""),
-            (_("entered at"), evidence.entered_at),
+            (_("entered at"), localize(localtime(evidence.entered_at))),
         ]
         listing = format_html_join("", "<dt>{}</dt><dd>{}</dd>",
                                    ((label, value) for label, value in rows if value))
