@@ -28,7 +28,12 @@ def test_the_compose_file_is_valid_and_has_every_service(tmp_path):
     assert config["services"]["mailpit"]["profiles"] == ["dev"]
     assert [name for name, service in config["services"].items()
             if "profiles" in service] == ["mailpit"]
-    assert set(config["volumes"]) == {"postgres-data", "redis-data", "beat-schedule"}
+    assert set(config["volumes"]) == {"postgres-data", "redis-data", "beat-schedule",
+                                      "evidence"}
+    # Evidence files of signatures received outside the form outlive the container.
+    mounts = [mount if isinstance(mount, str) else f"{mount['source']}:{mount['target']}"
+              for mount in config["services"]["web"]["volumes"]]
+    assert "evidence:/var/lib/petition/evidence" in mounts
 
 
 def command(services, name):
