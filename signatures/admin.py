@@ -1,13 +1,13 @@
 from datetime import UTC, datetime, timedelta
 
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import moderation
 from .forms import ClearNuanceForm, RejectForm
 from .models import ModerationDecision, Party, RejectionReason, Signature
 from .places import departement_choices
@@ -233,37 +233,9 @@ class SignatureAdmin(admin.ModelAdmin):
     # --- actions ------------------------------------------------------------
 
     def _apply(self, request, queryset, transition, **decision):
-        result = queryset.move(transition, actor=request.user, **decision)
-        moved = Signature.objects.filter(pk__in=result.moved)
-        if result.moved:
-            LogEntry.objects.log_actions(
-                request.user.pk, list(moved), CHANGE,
-                change_message=f"{transition}: {decision.get('note', '')}".strip(": "),
-                single_object=False)
-            count = len(result.moved)
-            self.message_user(request, ngettext(
-                "%(count)d signature: %(action)s.", "%(count)d signatures: %(action)s.",
-                count) % {"count": count, "action": ACTION_LABELS[transition]},
-                messages.SUCCESS)
-        if result.skipped["state"]:
-            self.message_user(request, ngettext(
-                "%(count)d signature skipped: this action is not possible from its state.",
-                "%(count)d signatures skipped: this action is not possible from their state.",
-                result.skipped["state"]) % {"count": result.skipped["state"]}, messages.WARNING)
-        if result.skipped["register_nuance"]:
-            self.message_user(request, ngettext(
-                "%(count)d signature not approved: the register gives its signer a far-right "
-                "nuance.",
-                "%(count)d signatures not approved: the register gives their signers a "
-                "far-right nuance.",
-                result.skipped["register_nuance"]) % {"count": result.skipped["register_nuance"]},
-                messages.ERROR)
-        if result.skipped["refused_party"]:
-            self.message_user(request, ngettext(
-                "%(count)d signature not approved: its party is refused (far right).",
-                "%(count)d signatures not approved: their party is refused (far right).",
-                result.skipped["refused_party"]) % {"count": result.skipped["refused_party"]},
-                messages.ERROR)
+        result = moderation.decide(queryset, transition, request.user, **decision)
+        for level, sentence in moderation.outcome(result, transition):
+            self.message_user(request, sentence, level)
         return result
 
     @admin.action(description=_("Approve the selected signatures"), permissions=["moderate"])
@@ -328,12 +300,6 @@ class SignatureAdmin(admin.ModelAdmin):
 
 
 SHOWN_BEFORE_REJECT = 50
-
-ACTION_LABELS = {
-    "approve": _("approved"),
-    "reject": _("rejected"),
-    "return_to_review": _("sent back to review"),
-}
 
 
 def _plain(value):
