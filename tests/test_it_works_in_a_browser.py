@@ -102,13 +102,13 @@ def test_a_moderator_filters_the_queue_rejects_one_and_approves_another(
     page.get_by_label("Motif").select_option(label="Parti d'extrême droite")
     page.get_by_label("Note interne").fill("Tête de liste RN")
     page.get_by_role("button", name="Rejeter").click()
-    expect(page.locator(".messagelist")).to_contain_text("1 signature : rejetée")
+    expect(page.locator(".messagelist")).to_contain_text("1 signature rejetée")
 
     page.goto(live_server.url + "/admin/signatures/signature/?q=Martin")
     page.locator("#result_list tbody tr input[type=checkbox]").check()
     page.locator("select[name=action]").select_option("approve")
     page.locator(".actions button[type=submit]").click()
-    expect(page.locator(".messagelist")).to_contain_text("1 signature : approuvée")
+    expect(page.locator(".messagelist")).to_contain_text("1 signature approuvée")
 
     states = dict(Signature.objects.values_list("last_name", "state"))
     assert states == {"Lepen": "rejected", "Martin": "approved", "Durand": "email_confirmed"}

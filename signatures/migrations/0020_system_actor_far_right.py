@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("petition", "0002_load_first_petition"),
-        ("signatures", "0011_search_and_filter_indexes"),
+        ("signatures", "0050_register_nuance_and_ended_mandates"),
     ]
 
     operations = [

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from signatures.models import Party, RegisterMatch, Signature
+from signatures.models import Party, Signature
 
-from .. import domains
-from ..models import EmailChallenge
-
-Kind = Signature.DomainKind
-Check = Signature.DomainCheck
+from ..domains import classify as domains
+from ..domains.models import DomainCheck as Check
+from ..domains.models import DomainKind as Kind
+from ..outbox.models import EmailChallenge
+from ..register.models import RegisterMatch
 
 
 @dataclass

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from signatures.models import RegisterMatch, RejectionReason, Signature
+from signatures.models import RejectionReason
 
+from ..domains.models import DomainCheck as Check
+from ..domains.models import DomainKind as Kind
+from ..register.models import RegisterMatch
 from .evidence import Evidence, gather
 
 APPROVE, REJECT, LOOK = "approve", "reject", "look"
-Kind = Signature.DomainKind
-Check = Signature.DomainCheck
 
 # The rule, as the page explains it (in the order it is applied).
 RULE = [

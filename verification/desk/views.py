@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from signatures import moderation
 from signatures.models import RejectionReason, Signature
 
+from ..domains.models import DomainKind
+from ..register.models import RegisterMatch
 from . import claims, numbers
 from .evidence import gather
 from .verdict import RULE, recommend, recommended_for_approval
@@ -82,8 +84,8 @@ def context(request, filters):
             "numbers": numbers.for_moderator(request.user),
             "filters": filters, "filter_query": urlencode(filters),
             "mandates": Signature._meta.get_field("mandate").choices,
-            "domain_kinds": Signature.DomainKind.choices,
-            "register_choices": Signature._meta.get_field("register_match").choices,
+            "domain_kinds": DomainKind.choices,
+            "register_choices": RegisterMatch.choices,
             "recommended_url": reverse("desk:approve_recommended") + (
                 f"?{urlencode(filters)}" if filters else "")}
 

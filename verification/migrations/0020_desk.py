@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('signatures', '0020_system_actor_far_right'),
-        ('verification', '0006_flood_alerts'),
+        ('verification', '0050_register_layouts_nuances'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
