@@ -37,10 +37,18 @@ class DecisionInline(admin.TabularInline):
     model = ModerationDecision
     extra = 0
     can_delete = False
-    fields = ["created_at", "transition", "from_state", "to_state", "actor", "reason", "note",
+    fields = ["created_at", "action", "from_state", "to_state", "decided_by", "reason", "note",
               "changes"]
     readonly_fields = fields
     verbose_name_plural = _("trail of decisions")
+
+    @admin.display(description=_("action"))
+    def action(self, obj):
+        return ModerationDecision.ACTIONS.get(obj.transition, obj.transition)
+
+    @admin.display(description=_("by"))
+    def decided_by(self, obj):
+        return obj.actor_label
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -23,7 +23,8 @@ APPROVE, REJECT, LOOK = "approve", "reject", "look"
 RULE = [
     _("Reject: the party chosen in the form is refused (far right). Such signatures are "
       "rejected by the system at email confirmation; one still here predates the rule."),
-    _("Look closely: the party typed as free text matches a refused party; the address's "
+    _("Look closely: the register gives a far-right nuance; the party typed as free text "
+      "matches a refused party; the address's "
       "domain cannot receive email, is not a mandate's, or is another commune's; a possible "
       "duplicate; the register does not list the signer, only probably lists them without "
       "an official address, or has not been checked yet."),
@@ -53,6 +54,9 @@ def recommend(evidence: Evidence) -> Recommendation:
         concerns.append(_("the party typed (“%(typed)s”) matches a refused party, "
                           "%(party)s: a free-text match, never rejected automatically") % {
             "typed": signature.party_detail, "party": evidence.alias_of.name})
+    if signature.register_nuance_flag:
+        concerns.append(_("the register gives the signer a far-right nuance: approval is "
+                          "blocked until a permitted moderator clears it"))
     if signature.email_domain_check == Check.CANNOT_RECEIVE:
         concerns.append(_("the address's domain cannot receive email"))
     if signature.email_domain_kind == Kind.NOT_MANDATE:
