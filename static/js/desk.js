@@ -8,6 +8,7 @@
     return;
   }
   var sent = false;
+  form.setAttribute("data-keys", "ready"); // the keys work from here on
   form.addEventListener("submit", function () {
     sent = true; // one decision per page: a held-down key does not decide twice
   });
