@@ -20,7 +20,8 @@ def waiting(petition, party, n, hours):
         email=f"anne{n}@mairie-lyon.fr", mandate="mayor", locality="Lyon", departement="69",
         party=party, consented_at=timezone.now())
     signature.confirm_email()
-    Signature.objects.filter(pk=signature.pk).update(email_confirmed_at=NOON - timedelta(hours=hours))
+    Signature.objects.filter(pk=signature.pk).update(
+        email_confirmed_at=NOON - timedelta(hours=hours))
     return signature
 
 

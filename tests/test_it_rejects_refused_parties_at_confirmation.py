@@ -1,4 +1,4 @@
-"""A signature whose chosen party is refused is rejected by the system when its email is confirmed."""
+"""A signature whose chosen party is refused is rejected by the system at email confirmation."""
 
 from django.utils import timezone
 
