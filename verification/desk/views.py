@@ -81,6 +81,8 @@ def signature(request, pk):
 
 def context(request, filters):
     return {**admin.site.each_context(request),
+            # The whole width for the evidence: no navigation sidebar here.
+            "is_nav_sidebar_enabled": False,
             "numbers": numbers.for_moderator(request.user),
             "filters": filters, "filter_query": urlencode(filters),
             "mandates": Signature._meta.get_field("mandate").choices,
