@@ -141,7 +141,7 @@ class SignatureAdmin(admin.ModelAdmin):
     """The review queue. The columns that verification sets (the email, its domain, the
     register, the delivery) are added by verification.admin, which declares their labels."""
 
-    list_display = ["full_name", "title_and_locality", "party_flagged", "email_confirmed_at",
+    list_display = ["signer", "title_and_locality", "party_flagged", "email_confirmed_at",
                     "state"]
     list_filter = [StateFilter, "mandate", "party", "refused_party_flag", DepartementFilter,
                    EmailDomainFilter, IpHashFilter, SignedHourFilter]
@@ -153,11 +153,11 @@ class SignatureAdmin(admin.ModelAdmin):
     list_per_page = 100
     actions = ["approve", "reject", "return_to_review", "clear_register_nuance_flag"]
     readonly_fields = ["petition", "state", "email",
-                       "refused_party_flag", "consented_at", "language", "created_at",
+                       "refused_party", "consented_at", "language", "created_at",
                        "email_confirmed_at", "approved_at", "decided_at", "withdrawn_at",
                        "duplicates", "locality_code", "circonscription"]
     fieldsets = [
-        (None, {"fields": ["petition", "state", "refused_party_flag", "duplicates"]}),
+        (None, {"fields": ["petition", "state", "refused_party", "duplicates"]}),
         # The codes come from the reference data at signing: shown, never typed.
         (_("Public display"), {"fields": [*DISPLAY_FIELDS, "locality_code", "circonscription"]}),
         (_("Email"), {"fields": ["email"]}),
@@ -166,7 +166,29 @@ class SignatureAdmin(admin.ModelAdmin):
     ]
     inlines = [DecisionInline]
 
+    class Media:
+        # Columns that fit at 1280 px, filters folded (templates/admin/filter.html).
+        css = {"all": ["css/review_queue.css"]}
+
+    def changelist_view(self, request, extra_context=None):
+        # The queue needs the width: no navigation sidebar beside the filters.
+        return super().changelist_view(request, {"is_nav_sidebar_enabled": False,
+                                                 **(extra_context or {})})
+
     # --- columns ------------------------------------------------------------
+
+    @admin.display(description=_("name"), ordering="name_key")
+    def signer(self, obj):
+        return obj.full_name
+
+    @admin.display(description=_("refused party"))
+    def refused_party(self, obj):
+        """A warning, never a green tick: a refused party is not a good thing."""
+        if not obj.refused_party_flag:
+            return _("no")
+        why = (_("the party chosen is refused (far right)") if obj.party.refused
+               else _("the party typed matches a refused party (far right): check it"))
+        return format_html('<strong class="refused">⚠ {}</strong>', why)
 
     @admin.display(description=_("title and locality"))
     def title_and_locality(self, obj):

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from signatures.models import ascii_domain
 
+from .seed import in_words
+
 
 class DomainKind(models.TextChoices):
     """What an email's domain says (Signature.email_domain_kind), by the rules below."""
@@ -69,6 +71,10 @@ class DomainRule(models.Model):
 
     def __str__(self):
         return f"{self.pattern} ({self.get_kind_display()})"
+
+    @property
+    def note_in_words(self) -> str:
+        return in_words(self.note)
 
     def save(self, *args, **kwargs):
         self.pattern = normalise_pattern(self.pattern)
