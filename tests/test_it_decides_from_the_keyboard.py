@@ -10,7 +10,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from signatures.models import ModerationDecision, Signature
 
-from .conftest import CHROMIUM_ARGS
+from .conftest import CHROMIUM_ARGS, watch
 from .test_it_guards_the_admin import current_code
 
 pytestmark = pytest.mark.browser
@@ -27,12 +27,7 @@ def chromium():
         def new_page():
             page = browser.new_context(locale="fr-FR",
                                        viewport={"width": 1280, "height": 800}).new_page()
-            page.on("console", lambda message: problems.append(message.text)
-                    if message.type == "error" and "Failed to load resource" not in message.text
-                    else None)
-            page.on("response", lambda response: problems.append(response.url)
-                    if response.status >= 400 and not response.url.endswith("/favicon.ico")
-                    else None)
+            watch(page, problems)
             return page
 
         yield new_page

@@ -72,9 +72,6 @@ class DomainRule(models.Model):
     def __str__(self):
         return f"{self.pattern} ({self.get_kind_display()})"
 
-    @property
-    def note_in_words(self) -> str:
-        return in_words(self.note)
 
     def save(self, *args, **kwargs):
         self.pattern = normalise_pattern(self.pattern)
@@ -83,6 +80,10 @@ class DomainRule(models.Model):
                                  .values_list("pattern", flat=True).first()
                                  if self.pk else None)
         super().save(*args, **kwargs)
+
+    @property
+    def note_in_words(self) -> str:
+        return in_words(self.note)
 
 
 def normalise_pattern(pattern: str) -> str:
