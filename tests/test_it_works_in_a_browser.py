@@ -79,11 +79,15 @@ def test_a_moderator_filters_the_queue_rejects_one_and_approves_another(
     user = User.objects.create_user("mod@campagne.fr", password="un-mot-de-passe-solide",
                                     is_staff=True)
     user.groups.add(ensure_moderators_group())
-    for n, (name, party) in enumerate([("Lepen", "RN"), ("Martin", "PS"), ("Durand", "PS")]):
+    # A refused party chosen from the list is rejected by the system at confirmation
+    # (test_it_rejects_refused_parties_at_confirmation); one typed as free text waits
+    # for a moderator, flagged.
+    for n, (name, party, typed) in enumerate([("Lepen", "Autre", "Front national"),
+                                              ("Martin", "PS", ""), ("Durand", "PS", "")]):
         signature = Signature.objects.create(
             petition=petition, civility="M", first_name="Jean", last_name=name,
             email=f"j{n}@mairie.fr", mandate="mayor", locality="Lyon", departement="69",
-            party=parties[party], consented_at=timezone.now())
+            party=parties[party], party_detail=typed, consented_at=timezone.now())
         signature.confirm_email()
     page = scripted_page
     page.goto(live_server.url + "/admin/")
