@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from petition.models import Petition
 from signatures.models import Party, Signature
 
 from ..domains import classify as domains
@@ -97,17 +98,27 @@ def gather(signatures) -> list[Evidence]:
 
 
 def other_petitions(signatures) -> dict:
-    """Each signer's signatures on other petitions, by the same address, in one query."""
+    """Each signer's live signatures on other petitions, by the same address.
+
+    Asked per petition and address, so that the one-live-signature-per-address
+    index answers (an address alone would read the whole table); no query at
+    all while there is a single petition.
+    """
     by_address = {}
     for signature in signatures:
         if signature.email_normalised and not signature.purged_at:
             by_address.setdefault(signature.email_normalised, []).append(signature)
     if not by_address:
         return {}
+    own = {signature.petition_id for signature in signatures}
+    others = list(Petition.objects.exclude(pk__in=own).values_list("pk", flat=True))
+    if not others and len(own) == 1:
+        return {}
     found = {}
-    others = (Signature.objects.filter(email_normalised__in=list(by_address))
-              .select_related("petition").order_by("-created_at"))
-    for other in others:
+    candidates = (Signature.objects.live()
+                  .filter(petition_id__in=[*others, *own], email_normalised__in=list(by_address))
+                  .select_related("petition").order_by("-created_at"))
+    for other in candidates:
         for signature in by_address[other.email_normalised]:
             if other.petition_id != signature.petition_id:
                 found.setdefault(signature.pk, []).append(other)
