@@ -117,17 +117,17 @@ def main():
         decides.append(time.perf_counter() - t0)
         assert done.status_code == 302 and page.status_code == 200
 
-    with connection.cursor() as cursor:
-        from django.db.models import Exists
-        from django.utils import timezone
+    from django.db import transaction
+    from django.db.models import Exists
+    from django.utils import timezone
 
+    with transaction.atomic(), connection.cursor() as cursor:
         query = (claims.queue().exclude(Exists(claims.held_by_others(user, timezone.now())))
                  .select_for_update(skip_locked=True, of=("self",)).values_list("pk")[:1])
         sql, params = query.query.sql_with_params()
-        cursor.execute("BEGIN")
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("ROLLBACK")
+        transaction.set_rollback(True)
 
     lines = [
         f"Review desk at {COUNT:,} signatures ({waiting:,} awaiting review), "
