@@ -303,6 +303,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "signatures.tasks.repair_public_figures",
         "schedule": crontab(hour=4, minute=10),
     },
+    # Cheap when nothing is due: the digest goes out at most once per period.
+    "send-review-digest": {
+        "task": "verification.tasks.send_review_digest",
+        "schedule": 900.0,
+    },
     # Signatures whose check at signing was lost (broker down) or that predate
     # the latest register import; idempotent, so an overlap only costs time.
     "queue-register-checks": {
@@ -362,6 +367,11 @@ REJECTED_ANONYMISE_DAYS = env.int("REJECTED_ANONYMISE_DAYS", default=90)
 EMAIL_DELETE_MONTHS_AFTER_CLOSE = env.int("EMAIL_DELETE_MONTHS_AFTER_CLOSE", default=6)
 # A signature never confirmed expires after this many days.
 UNCONFIRMED_EXPIRE_DAYS = env.int("UNCONFIRMED_EXPIRE_DAYS", default=14)
+# Moderators get a digest email when signatures have waited for review longer
+# than REVIEW_ALERT_AFTER_HOURS: at most one per REVIEW_DIGEST_EVERY_HOURS.
+REVIEW_DIGEST = env.bool("REVIEW_DIGEST", default=True)
+REVIEW_ALERT_AFTER_HOURS = env.int("REVIEW_ALERT_AFTER_HOURS", default=24)
+REVIEW_DIGEST_EVERY_HOURS = env.int("REVIEW_DIGEST_EVERY_HOURS", default=24)
 
 # --- Signatures received outside the form (signatures.intake) -------------------
 # Evidence files (an email's PDF, a scanned letter) live here: outside STATIC_ROOT

@@ -28,6 +28,7 @@ urlpatterns += i18n_patterns(
              success_url=f"/{settings.ADMIN_PATH}/", post_reset_login=False,
              template_name="admin/password_set.html"),
          name="password_set"),
+    path(f"{settings.ADMIN_PATH}/desk/", include("verification.desk.urls")),
     path(f"{settings.ADMIN_PATH}/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -1,13 +1,13 @@
 from datetime import UTC, datetime, timedelta
 
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import moderation
 from .forms import ClearNuanceForm, RejectForm
 from .intake.admin import IntakeAdmin
 from .models import ModerationDecision, Party, RejectionReason, Signature
@@ -38,10 +38,18 @@ class DecisionInline(admin.TabularInline):
     model = ModerationDecision
     extra = 0
     can_delete = False
-    fields = ["created_at", "transition", "from_state", "to_state", "actor", "reason", "note",
+    fields = ["created_at", "action", "from_state", "to_state", "decided_by", "reason", "note",
               "changes"]
     readonly_fields = fields
     verbose_name_plural = _("trail of decisions")
+
+    @admin.display(description=_("action"))
+    def action(self, obj):
+        return ModerationDecision.ACTIONS.get(obj.transition, obj.transition)
+
+    @admin.display(description=_("by"))
+    def decided_by(self, obj):
+        return obj.actor_label
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -134,7 +142,7 @@ class SignatureAdmin(IntakeAdmin, admin.ModelAdmin):
     """The review queue. The columns that verification sets (the email, its domain, the
     register, the delivery) are added by verification.admin, which declares their labels."""
 
-    list_display = ["full_name", "title_and_locality", "party_flagged", "email_confirmed_at",
+    list_display = ["signer", "title_and_locality", "party_flagged", "email_confirmed_at",
                     "state"]
     list_filter = [StateFilter, "mandate", "party", "refused_party_flag", DepartementFilter,
                    EmailDomainFilter, IpHashFilter, SignedHourFilter]
@@ -146,11 +154,11 @@ class SignatureAdmin(IntakeAdmin, admin.ModelAdmin):
     list_per_page = 100
     actions = ["approve", "reject", "return_to_review", "clear_register_nuance_flag"]
     readonly_fields = ["petition", "state", "email",
-                       "refused_party_flag", "consented_at", "language", "created_at",
+                       "refused_party", "consented_at", "language", "created_at",
                        "email_confirmed_at", "approved_at", "decided_at", "withdrawn_at",
                        "duplicates", "locality_code", "circonscription"]
     fieldsets = [
-        (None, {"fields": ["petition", "state", "refused_party_flag", "duplicates"]}),
+        (None, {"fields": ["petition", "state", "refused_party", "duplicates"]}),
         # The codes come from the reference data at signing: shown, never typed.
         (_("Public display"), {"fields": [*DISPLAY_FIELDS, "locality_code", "circonscription"]}),
         (_("Email"), {"fields": ["email"]}),
@@ -159,7 +167,29 @@ class SignatureAdmin(IntakeAdmin, admin.ModelAdmin):
     ]
     inlines = [DecisionInline]
 
+    class Media:
+        # Columns that fit at 1280 px, filters folded (templates/admin/filter.html).
+        css = {"all": ["css/review_queue.css"]}
+
+    def changelist_view(self, request, extra_context=None):
+        # The queue needs the width: no navigation sidebar beside the filters.
+        return super().changelist_view(request, {"is_nav_sidebar_enabled": False,
+                                                 **(extra_context or {})})
+
     # --- columns ------------------------------------------------------------
+
+    @admin.display(description=_("name"), ordering="name_key")
+    def signer(self, obj):
+        return obj.full_name
+
+    @admin.display(description=_("refused party"))
+    def refused_party(self, obj):
+        """A warning, never a green tick: a refused party is not a good thing."""
+        if not obj.refused_party_flag:
+            return _("no")
+        why = (_("the party chosen is refused (far right)") if obj.party.refused
+               else _("the party typed matches a refused party (far right): check it"))
+        return format_html('<strong class="refused">⚠ {}</strong>', why)
 
     @admin.display(description=_("title and locality"))
     def title_and_locality(self, obj):
@@ -234,37 +264,9 @@ class SignatureAdmin(IntakeAdmin, admin.ModelAdmin):
     # --- actions ------------------------------------------------------------
 
     def _apply(self, request, queryset, transition, **decision):
-        result = queryset.move(transition, actor=request.user, **decision)
-        moved = Signature.objects.filter(pk__in=result.moved)
-        if result.moved:
-            LogEntry.objects.log_actions(
-                request.user.pk, list(moved), CHANGE,
-                change_message=f"{transition}: {decision.get('note', '')}".strip(": "),
-                single_object=False)
-            count = len(result.moved)
-            self.message_user(request, ngettext(
-                "%(count)d signature: %(action)s.", "%(count)d signatures: %(action)s.",
-                count) % {"count": count, "action": ACTION_LABELS[transition]},
-                messages.SUCCESS)
-        if result.skipped["state"]:
-            self.message_user(request, ngettext(
-                "%(count)d signature skipped: this action is not possible from its state.",
-                "%(count)d signatures skipped: this action is not possible from their state.",
-                result.skipped["state"]) % {"count": result.skipped["state"]}, messages.WARNING)
-        if result.skipped["register_nuance"]:
-            self.message_user(request, ngettext(
-                "%(count)d signature not approved: the register gives its signer a far-right "
-                "nuance.",
-                "%(count)d signatures not approved: the register gives their signers a "
-                "far-right nuance.",
-                result.skipped["register_nuance"]) % {"count": result.skipped["register_nuance"]},
-                messages.ERROR)
-        if result.skipped["refused_party"]:
-            self.message_user(request, ngettext(
-                "%(count)d signature not approved: its party is refused (far right).",
-                "%(count)d signatures not approved: their party is refused (far right).",
-                result.skipped["refused_party"]) % {"count": result.skipped["refused_party"]},
-                messages.ERROR)
+        result = moderation.decide(queryset, transition, request.user, **decision)
+        for level, sentence in moderation.outcome(result, transition):
+            self.message_user(request, sentence, level)
         return result
 
     @admin.action(description=_("Approve the selected signatures"), permissions=["moderate"])
@@ -329,12 +331,6 @@ class SignatureAdmin(IntakeAdmin, admin.ModelAdmin):
 
 
 SHOWN_BEFORE_REJECT = 50
-
-ACTION_LABELS = {
-    "approve": _("approved"),
-    "reject": _("rejected"),
-    "return_to_review": _("sent back to review"),
-}
 
 
 def _plain(value):

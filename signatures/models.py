@@ -69,11 +69,15 @@ class Party(models.Model):
     @classmethod
     def refused_match(cls, text: str):
         """The refused party a free-text party name designates, if any ("R.N.")."""
+        return cls.refused_match_among(text, cls.objects.filter(refused=True))
+
+    @staticmethod
+    def refused_match_among(text: str, refused_parties):
         folded = fold(text)
         if not folded:
             return None
         candidates = {folded, folded.replace(" ", "")}
-        for party in cls.objects.filter(refused=True):
+        for party in refused_parties:
             if candidates & party.spellings():
                 return party
         return None
@@ -94,6 +98,15 @@ class RejectionReason(models.Model):
 
     def __str__(self):
         return self.label
+
+    FAR_RIGHT = "far-right"
+
+    @classmethod
+    def far_right(cls):
+        """The reason the system gives when it rejects a refused party (seeded by migrations)."""
+        reason, _created = cls.objects.get_or_create(
+            code=cls.FAR_RIGHT, defaults={"label": "Parti d'extrême droite", "position": 1})
+        return reason
 
 
 class InvalidTransition(Exception):
@@ -119,12 +132,17 @@ class SignatureQuerySet(models.QuerySet):
     def awaiting_review(self):
         return self.filter(state=Signature.State.EMAIL_CONFIRMED)
 
-    def move(self, transition, *, actor=None, reason=None, note="") -> MoveResult:
+    def move(self, transition, *, actor=None, reason=None, note="",
+             by_system=False) -> MoveResult:
         """Apply a transition to every row it is valid for, in a bounded number of queries.
 
         Rows are locked, checked against the state machine, updated with a
         compare-and-set per source state, and each move is written to the
         trail. Invalid rows are skipped and counted, never half-moved.
+
+        A confirmed signature whose chosen party is refused is then rejected
+        by the system, in the same transaction (see reject_refused_parties).
+        `by_system`: the trail says the system decided, not a person.
         """
         _sources, target = Signature.TRANSITIONS[transition]
         now = timezone.now()
@@ -134,20 +152,24 @@ class SignatureQuerySet(models.QuerySet):
         with transaction.atomic():
             ids = list(self.values_list("pk", flat=True))
             rows = (Signature.objects.select_for_update().filter(pk__in=ids)
-                    .values_list("pk", "state", "refused_party_flag", "register_nuance_flag"))
-            by_source = {}
-            for pk, state, refused, far_right_nuance in rows:
+                    .values_list("pk", "state", "refused_party_flag", "register_nuance_flag",
+                                 "party__refused"))
+            by_source, chosen_refused = {}, []
+            for pk, state, refused, far_right_nuance, party_refused in rows:
                 if refusal := Signature.why_not(transition, state, refused, far_right_nuance):
                     result.skipped[refusal] += 1
                     continue
                 by_source.setdefault(state, []).append(pk)
+                if party_refused:
+                    chosen_refused.append(pk)
             decisions = []
             for source, pks in by_source.items():
                 Signature.objects.filter(pk__in=pks, state=source).update(state=target, **stamps)
                 decisions += [
                     ModerationDecision(signature_id=pk, transition=transition,
                                        from_state=source, to_state=target, actor=actor,
-                                       reason=reason, note=note, created_at=now)
+                                       reason=reason, note=note, by_system=by_system,
+                                       created_at=now)
                     for pk in pks
                 ]
                 result.moved += pks
@@ -155,7 +177,18 @@ class SignatureQuerySet(models.QuerySet):
             if result.moved:
                 signatures_moved.send(sender=Signature, ids=result.moved, transition=transition,
                                       target=target, sources=by_source)
+            if transition == "confirm_email" and chosen_refused:
+                Signature.objects.filter(pk__in=chosen_refused).reject_refused_parties()
         return result
+
+    def reject_refused_parties(self) -> MoveResult:
+        """The system rejects signatures whose CHOSEN party is refused (far right).
+
+        Only the party picked from the list counts: a party typed as free text
+        that merely looks like a refused one (an alias) is left to a moderator.
+        """
+        return self.filter(party__refused=True).move(
+            "reject", reason=RejectionReason.far_right(), by_system=True)
 
     def expire_unconfirmed(self, now=None) -> int:
         """Pending signatures never confirmed within the policy's delay expire."""
@@ -300,7 +333,8 @@ class Signature(models.Model):
         "expire": {"expired_at": NOW},
     }
 
-    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures")
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures",
+                                 verbose_name=_("petition"))
     state = models.CharField(_("state"), max_length=20, choices=State.choices,
                              default=State.PENDING_EMAIL)
     civility = models.CharField(_("civility"), max_length=1, choices=Civility.choices)
@@ -560,14 +594,35 @@ class Signature(models.Model):
         self.refresh_from_db()
 
     def possible_duplicates(self):
-        """Same folded name, and same locality or same email domain."""
-        candidates = (Signature.objects.filter(petition_id=self.petition_id,
-                                               name_key=self.name_key)
-                      .exclude(pk=self.pk).select_related("party"))
-        locality = fold(self.locality)
-        return [other for other in candidates
-                if (locality and fold(other.locality) == locality)
-                or other.email_domain == self.email_domain]
+        return Signature.duplicates_of([self])[self.pk]
+
+    @staticmethod
+    def duplicates_of(signatures) -> dict:
+        """Each signature's possible duplicates, in one query: same petition and folded
+        name, and same locality or same email domain."""
+        signatures = list(signatures)
+        found = {signature.pk: [] for signature in signatures}
+        if not signatures:
+            return found
+        # Narrowed in SQL (a common name has thousands of rows at 600,000), decided below:
+        # the same name and locality give the same folded search key.
+        candidates = (Signature.objects
+                      .filter(petition_id__in={s.petition_id for s in signatures},
+                              name_key__in={s.name_key for s in signatures})
+                      .filter(Q(search_key__in={s.search_key for s in signatures})
+                              | Q(email_domain__in={s.email_domain for s in signatures}))
+                      .select_related("party").order_by("pk"))
+        by_name = {}
+        for other in candidates:
+            by_name.setdefault((other.petition_id, other.name_key), []).append(other)
+        for signature in signatures:
+            locality = fold(signature.locality)
+            found[signature.pk] = [
+                other for other in by_name.get((signature.petition_id, signature.name_key), [])
+                if other.pk != signature.pk
+                and ((locality and fold(other.locality) == locality)
+                     or other.email_domain == signature.email_domain)]
+        return found
 
 
 class ModerationDecision(models.Model):
@@ -587,6 +642,8 @@ class ModerationDecision(models.Model):
     note = models.TextField(_("note"), blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True,
                                help_text=_("For edits: field → [before, after]."))
+    # A rule decided, not a person (a refused party rejected at confirmation).
+    by_system = models.BooleanField(_("by the system"), default=False)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
@@ -594,5 +651,27 @@ class ModerationDecision(models.Model):
         verbose_name_plural = _("moderation decisions")
         ordering = ["created_at", "id"]
 
+    ACTIONS = {
+        "confirm_email": _("email confirmed"),
+        "approve": _("approved"),
+        "reject": _("rejected"),
+        "return_to_review": _("sent back to review"),
+        "withdraw": _("withdrawn"),
+        "expire": _("expired"),
+        EDIT: _("edited"),
+    }
+
     def __str__(self):
-        return f"{self.transition}: {self.from_state} → {self.to_state}"
+        action = self.ACTIONS.get(self.transition, self.transition)
+        if self.from_state == self.to_state:
+            return str(action)
+        return f"{action} ({self.get_from_state_display()} → {self.get_to_state_display()})"
+
+    @property
+    def actor_label(self):
+        """Who decided, as the trail says it: a moderator, the system, or the signer."""
+        if self.by_system:
+            return _("the system")
+        if self.actor_id:
+            return str(self.actor)
+        return _("the signer") if self.transition in ("confirm_email", "withdraw") else "–"

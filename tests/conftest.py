@@ -299,12 +299,17 @@ def scripted_page():
                                              args=CHROMIUM_ARGS)
         page = browser.new_context(locale="fr-FR").new_page()
         problems = []
-        page.on("console", lambda message: problems.append(message.text)
-                if message.type == "error" and "Failed to load resource" not in message.text
-                else None)
-        page.on("response", lambda response: problems.append(response.url)
-                if response.status >= 400 and not response.url.endswith("/favicon.ico")
-                else None)
+        watch(page, problems)
         yield page
         browser.close()
         assert problems == [], f"script errors, CSP violations or failed requests: {problems}"
+
+
+def watch(page, problems):
+    """Record the page's script errors, CSP violations and failed requests in `problems`."""
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" and "Failed to load resource" not in message.text
+            else None)
+    page.on("response", lambda response: problems.append(response.url)
+            if response.status >= 400 and not response.url.endswith("/favicon.ico")
+            else None)

@@ -75,7 +75,7 @@ def test_a_moderator_approves_and_the_public_sees_it(client, moderator, petition
     client.force_login(moderator)
     response = client.post(CHANGELIST, {"action": "approve", "_selected_action": [signature.pk]},
                            follow=True)
-    assert "1 signature : approuvée" in response.content.decode()
+    assert "1 signature approuvée" in response.content.decode()
     signature.refresh_from_db()
     assert signature.state == "approved"
     decision = signature.decisions.get()

@@ -79,11 +79,15 @@ def test_a_moderator_filters_the_queue_rejects_one_and_approves_another(
     user = User.objects.create_user("mod@campagne.fr", password="un-mot-de-passe-solide",
                                     is_staff=True)
     user.groups.add(ensure_moderators_group())
-    for n, (name, party) in enumerate([("Lepen", "RN"), ("Martin", "PS"), ("Durand", "PS")]):
+    # A refused party chosen from the list is rejected by the system at confirmation
+    # (test_it_rejects_refused_parties_at_confirmation); one typed as free text waits
+    # for a moderator, flagged.
+    for n, (name, party, typed) in enumerate([("Lepen", "Autre", "Front national"),
+                                              ("Martin", "PS", ""), ("Durand", "PS", "")]):
         signature = Signature.objects.create(
             petition=petition, civility="M", first_name="Jean", last_name=name,
             email=f"j{n}@mairie.fr", mandate="mayor", locality="Lyon", departement="69",
-            party=parties[party], consented_at=timezone.now())
+            party=parties[party], party_detail=typed, consented_at=timezone.now())
         signature.confirm_email()
     page = scripted_page
     page.goto(live_server.url + "/admin/")
@@ -102,13 +106,13 @@ def test_a_moderator_filters_the_queue_rejects_one_and_approves_another(
     page.get_by_label("Motif").select_option(label="Parti d'extrême droite")
     page.get_by_label("Note interne").fill("Tête de liste RN")
     page.get_by_role("button", name="Rejeter").click()
-    expect(page.locator(".messagelist")).to_contain_text("1 signature : rejetée")
+    expect(page.locator(".messagelist")).to_contain_text("1 signature rejetée")
 
     page.goto(live_server.url + "/admin/signatures/signature/?q=Martin")
     page.locator("#result_list tbody tr input[type=checkbox]").check()
     page.locator("select[name=action]").select_option("approve")
     page.locator(".actions button[type=submit]").click()
-    expect(page.locator(".messagelist")).to_contain_text("1 signature : approuvée")
+    expect(page.locator(".messagelist")).to_contain_text("1 signature approuvée")
 
     states = dict(Signature.objects.values_list("last_name", "state"))
     assert states == {"Lepen": "rejected", "Martin": "approved", "Durand": "email_confirmed"}

@@ -226,11 +226,11 @@ class SignatureAdmin(signatures_admin.SignatureAdmin):
                             MandateEndedFilter, "register_nuance_flag"])
     moderator_only_columns = ("email_and_kind",)
     readonly_fields = [*signatures_admin.SignatureAdmin.readonly_fields,
-                       "domain_kind", "domain_check", "email_delivery", "register_result",
+                       "domain_kind", "domain_check", "delivery", "register_result",
                        "register_match_note", "register_checked_at", *REGISTER_FACTS]
     fieldsets = [
         (name, {**options, "fields": [*options["fields"], "domain_kind", "domain_check",
-                                      "email_delivery"]})
+                                      "delivery"]})
         if options["fields"] == ["email"] else (name, options)
         for name, options in signatures_admin.SignatureAdmin.fieldsets]
     fieldsets.insert(3, (_("Register of elected officials (RNE)"), {
@@ -274,9 +274,9 @@ class SignatureAdmin(signatures_admin.SignatureAdmin):
         return format_html('{} {}<br><small>{}</small> <strong>{}</strong>', mark,
                            label(RegisterMatch, obj.register_match), why, ended)
 
-    @admin.display(description=_("email delivery"))
+    @admin.display(description=_("email delivery"), ordering="email_delivery")
     def delivery(self, obj):
-        return obj.email_delivery or "–"
+        return label(EmailChallenge.State, obj.email_delivery) or "–"
 
 
 admin.site.unregister(Signature)

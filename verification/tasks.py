@@ -3,6 +3,7 @@ module but verification.queue (and Celery)."""
 
 from celery import shared_task
 
+from .desk import digest
 from .domains import classify
 from .floods.models import FloodAlert
 from .outbox import delivery
@@ -61,3 +62,8 @@ def queue_register_checks(limit=None):
         check_register.delay(batch)
         queued += len(batch)
     return queued
+
+
+@shared_task
+def send_review_digest():
+    return digest.send_due()

@@ -26,11 +26,22 @@ COMMUNE_MANDATES = {mandate for mandate, kind in places.MANDATE_KINDS.items()
 # --- kind, by rule ------------------------------------------------------------
 
 def rule_for(domain: str) -> DomainRule | None:
-    if not domain:
-        return None
-    patterns = patterns_for(domain)
-    rules = {rule.pattern: rule for rule in DomainRule.objects.filter(pattern__in=patterns)}
-    return next((rules[pattern] for pattern in patterns if pattern in rules), None)
+    return rules_for([domain]).get(domain)
+
+
+def rules_for(domains) -> dict:
+    """The rule covering each domain (the most specific), in one query."""
+    patterns = {domain: patterns_for(domain) for domain in set(domains) if domain}
+    if not patterns:
+        return {}
+    rules = {rule.pattern: rule for rule in DomainRule.objects.filter(
+        pattern__in={pattern for candidates in patterns.values() for pattern in candidates})}
+    found = {}
+    for domain, candidates in patterns.items():
+        rule = next((rules[pattern] for pattern in candidates if pattern in rules), None)
+        if rule:
+            found[domain] = rule
+    return found
 
 
 def domain_kind(domain: str) -> str:
@@ -87,9 +98,12 @@ class CommuneEvidence:
         }[self.status] % {"code": self.rule.commune_code if self.rule else ""}
 
 
-def commune_evidence(signature, rule=None) -> CommuneEvidence | None:
-    """`rule`: the domain's rule, when the caller has already looked it up."""
-    rule = rule or rule_for(signature.email_domain)
+LOOK_UP = object()  # commune_evidence's default: the caller has not looked the rule up
+
+
+def commune_evidence(signature, rule=LOOK_UP) -> CommuneEvidence | None:
+    """`rule`: the domain's rule (or None), when the caller has already looked it up."""
+    rule = rule_for(signature.email_domain) if rule is LOOK_UP else rule
     commune_code = signature.locality_code
     if rule and rule.commune_code:
         if commune_code and commune_code != rule.commune_code:

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from signatures.models import ascii_domain
 
+from .seed import in_words
+
 
 class DomainKind(models.TextChoices):
     """What an email's domain says (Signature.email_domain_kind), by the rules below."""
@@ -70,6 +72,7 @@ class DomainRule(models.Model):
     def __str__(self):
         return f"{self.pattern} ({self.get_kind_display()})"
 
+
     def save(self, *args, **kwargs):
         self.pattern = normalise_pattern(self.pattern)
         # Editing a pattern re-classifies what the old one covered too.
@@ -77,6 +80,10 @@ class DomainRule(models.Model):
                                  .values_list("pattern", flat=True).first()
                                  if self.pk else None)
         super().save(*args, **kwargs)
+
+    @property
+    def note_in_words(self) -> str:
+        return in_words(self.note)
 
 
 def normalise_pattern(pattern: str) -> str:

@@ -5,6 +5,8 @@ the admin (Verification › Email domain rules). The councils' domains below
 are their main public ones; several councils use other domains as well.
 """
 
+from django.utils.translation import gettext, gettext_noop
+
 OFFICIAL = [
     # Parliament and the State.
     "assemblee-nationale.fr", "senat.fr", "europarl.europa.eu", "*.gouv.fr",
@@ -41,10 +43,20 @@ WEBMAIL = [
 
 # Addresses that belong to staff, not to elected officials.
 NOT_MANDATE = {
-    "clb-an.fr": "The Assemblée nationale's domain for deputies' collaborators.",
+    "clb-an.fr": gettext_noop("The Assemblée nationale's domain for deputies' collaborators."),
 }
 
-SEED_NOTE = "Seeded with the first release."
+# Stored in English, as written here; shown in the reader's language (in_words).
+SEED_NOTE = gettext_noop("Seeded with the first release.")
+SEEDED_SENTENCES = [SEED_NOTE, *NOT_MANDATE.values()]
+
+
+def in_words(note: str) -> str:
+    """A rule's note, with the seed's own sentences translated."""
+    for sentence in SEEDED_SENTENCES:
+        if sentence in note:
+            note = note.replace(sentence, gettext(sentence))
+    return note
 
 
 def seed_rules():
