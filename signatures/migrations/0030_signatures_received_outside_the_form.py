@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('signatures', '0050_register_nuance_and_ended_mandates'),
+        ('signatures', '0020_system_actor_far_right'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
