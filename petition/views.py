@@ -80,3 +80,8 @@ def healthz(request):
             report[part] = f"failed: {type(error).__name__}"
     return JsonResponse({"status": "ok" if healthy else "failed", **report},
                         status=200 if healthy else 503)
+
+
+def bad_request(request, exception):
+    """The 400 page, without reading the request's body (Django's reads the CSRF token)."""
+    return render(request, "400.html", status=400)

@@ -1,5 +1,7 @@
 """Response headers Django does not set itself."""
 
+from django.conf import settings
+
 # Nothing on this site needs a camera, a microphone, a location or payments.
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
     "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone",
@@ -7,9 +9,15 @@ PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
 
 
 def permissions_policy(get_response):
+    """Permissions-Policy, Cross-Origin-Resource-Policy and the CSP reports' endpoint."""
     def middleware(request):
         response = get_response(request)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        # Nothing here is meant to be embedded by another site (the widget is an iframe
+        # of its own page, which CORP does not govern).
+        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        # The Reporting API's name for "report-to csp" in the CSP (settings.SECURE_CSP).
+        response.setdefault("Reporting-Endpoints", f'csp="{settings.CSP_REPORT_PATH}"')
         return response
 
     return middleware
