@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 # make test runs against the real PostgreSQL and Redis on this machine.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/petition_elus
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# The cache's own database (in production, its own instance: README).
+TEST_CACHE_REDIS_URL ?= redis://127.0.0.1:6379/14
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	CACHE_REDIS_URL=$(TEST_CACHE_REDIS_URL) \
 	SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=localhost,127.0.0.1 MAILER=smtp CONN_MAX_AGE=0 \
 	PLAIN_STATIC_NAMES=true SECURE_SSL_REDIRECT=false
 

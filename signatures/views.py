@@ -115,7 +115,7 @@ def after_anchor(rows, anchor, ordering):
         | Q(**{f"{second.lstrip('-')}__{beyond}": anchor.public_id}))
 
 
-@public_page
+@public_page(reads=[*SignatoryFilters.base_fields, "after"])
 def signatories(request, slug):
     petition = published_or_404(slug)
     filters = SignatoryFilters(request.GET or None)

@@ -159,3 +159,17 @@ def test_a_flood_of_page_views_never_stops_email(
         app._pool = None
         app.amqp._producer_pool = None
         pagecache.forget_local()
+
+
+def test_check_deploy_warns_when_the_cache_shares_the_brokers_server():
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
+           "DATABASE_URL": "postgres://u@127.0.0.1/x", "SECRET_KEY": "x" * 60,
+           "ALLOWED_HOSTS": "petition.example.org", "MAILER": "smtp",
+           "REDIS_URL": "redis://redis:6379/0"}
+    shared = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert "petition.W004" in shared.stdout + shared.stderr
+    apart = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT,
+                           env={**env, "CACHE_REDIS_URL": "redis://redis-cache:6379/0"},
+                           capture_output=True, text=True, timeout=60)
+    assert "petition.W004" not in apart.stdout + apart.stderr
