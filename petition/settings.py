@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A form body that cannot be parsed is a 400 here, not a 500 in the CSRF check.
+    "petition.web.middleware.unreadable_forms_are_bad_requests",
     # Public pages from the shared cache, before the per-visitor middleware
     # (petition/web/pagecache.py).
     "petition.web.pagecache.middleware",

@@ -13,11 +13,9 @@ from django.urls import include, path
 from verification.outbox import webhooks
 
 from . import views
-from .web import csp_reports
+from .web import csp_reports, middleware
 
-# Django's own 400 view reads the CSRF token again, from the very body that could not be
-# parsed (a form in another charset): ours does not.
-handler400 = views.bad_request
+handler400 = middleware.bad_request
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

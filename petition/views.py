@@ -83,7 +83,3 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "failed", **report},
                         status=200 if healthy else 503)
 
-
-def bad_request(request, exception):
-    """The 400 page, without reading the request's body (Django's reads the CSRF token)."""
-    return render(request, "400.html", status=400)

@@ -181,7 +181,8 @@ class SignatureAdmin(AddressesForModerators, admin.ModelAdmin):
     list_per_page = 100
     actions = ["approve", "reject", "return_to_review", "clear_register_nuance_flag"]
     readonly_fields = ["petition", "state", "email",
-                       "refused_party_flag", "mixed_script_flag", "consented_at", "language", "created_at",
+                       "refused_party_flag", "mixed_script_flag", "consented_at", "language",
+                       "created_at",
                        "email_confirmed_at", "approved_at", "decided_at", "withdrawn_at",
                        "duplicates", "locality_code", "circonscription"]
     fieldsets = [

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from petition.models import Petition
 
 from .folding import fold
-from .scripts import mixes_scripts
 from .places import departement_name, of_place
+from .scripts import mixes_scripts
 from .signals import signature_submitted, signatures_moved
 from .titles import Civility, Mandate, former_title, public_title
 

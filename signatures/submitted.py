@@ -7,6 +7,8 @@ so it shows only what happened from this submission on (`since`).
 
 from datetime import datetime
 
+from django.contrib.sessions.backends.db import SessionStore
+
 SIGNATURE, EMAIL, SINCE = "submitted_signature", "submitted_email", "submitted_since"
 
 
@@ -29,3 +31,8 @@ def submission(request) -> tuple[int | None, datetime | None]:
     """The signature behind this visitor's last submission, and when it was made."""
     since = request.session.get(SINCE)
     return request.session.get(SIGNATURE), datetime.fromisoformat(since) if since else None
+
+
+def forget_expired_sessions() -> None:
+    """Sessions hold the address a visitor typed: expired ones are deleted (hourly, by beat)."""
+    SessionStore.clear_expired()

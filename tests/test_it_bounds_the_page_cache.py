@@ -127,8 +127,8 @@ def test_a_flood_of_page_views_never_stops_email(
         transactional_db, petition, signature_data, smtp_server, two_redis, settings):
     from celery.contrib.testing.worker import start_worker
 
-    from petition.web import pagecache
     from petition.celery import app
+    from petition.web import pagecache
 
     broker_port, cache_port = two_redis
     derived = production_settings({

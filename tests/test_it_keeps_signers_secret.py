@@ -209,3 +209,21 @@ def test_the_flood_report_links_still_open(client, moderator, signed):
 
     page = client.get("/admin/signatures/signature/?" + urlencode(alert.signatures_query()))
     assert page.status_code == 200
+
+
+def test_expired_sessions_and_the_address_they_hold_are_deleted(
+        client, petition, signature_data, no_limits):
+    from datetime import timedelta
+
+    import time_machine
+    from django.contrib.sessions.models import Session
+
+    from signatures.tasks import purge_personal_data
+
+    client.post(SIGN, signature_data)
+    assert Session.objects.count() == 1
+    purge_personal_data()
+    assert Session.objects.count() == 1
+    with time_machine.travel(timezone.now() + timedelta(hours=9)):
+        purge_personal_data()
+    assert Session.objects.count() == 0

@@ -1,6 +1,13 @@
 """Response headers Django does not set itself."""
 
+import codecs
+
 from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.http import QueryDict
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+from django.utils.datastructures import MultiValueDict
 
 # Nothing on this site needs a camera, a microphone, a location or payments.
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
@@ -40,3 +47,41 @@ def personal_pages_not_stored(get_response):
         return response
 
     return middleware
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def bad_request(request, exception):
+    """The 400 page (handler400), without reading the body: Django's own reads the CSRF
+    token again, from the very body that could not be parsed."""
+    return render(request, "400.html", status=400)
+
+
+def unreadable_forms_are_bad_requests(get_response):
+    """A form body Django cannot parse gets the 400 page, before anything reads it.
+
+    Django raises when the CSRF check (or the CSRF-protected 404 and 400 views) first
+    reads request.POST: a multipart body without a boundary is a MultiPartParserError,
+    which would end in a 500. A form declared "utf8" is read as the UTF-8 it is.
+    """
+    def middleware(request):
+        if request.content_type in FORM_TYPES and request.method not in ("GET", "HEAD"):
+            charset = request.content_params.get("charset", "")
+            if charset and _is_utf8(charset):
+                request.encoding = "utf-8"
+            try:
+                request.POST  # noqa: B018 (parsed once here, kept on the request)
+            except (MultiPartParserError, BadRequest):
+                request._post, request._files = QueryDict(), MultiValueDict()
+                return bad_request(request, None)
+        return get_response(request)
+
+    return middleware
+
+
+def _is_utf8(charset: str) -> bool:
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False

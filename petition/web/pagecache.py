@@ -22,8 +22,8 @@ only fill Redis: they run on indexes instead).
 import hashlib
 import threading
 import time
-from urllib.parse import urlencode
 from collections import OrderedDict
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
