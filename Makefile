@@ -6,11 +6,14 @@ BIN := $(VENV)/bin
 # make test runs against the real PostgreSQL and Redis on this machine.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/petition_elus
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# The cache's own database (in production, its own instance: README).
+TEST_CACHE_REDIS_URL ?= redis://127.0.0.1:6379/14
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	CACHE_REDIS_URL=$(TEST_CACHE_REDIS_URL) \
 	SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=localhost,127.0.0.1 MAILER=smtp CONN_MAX_AGE=0 \
 	PLAIN_STATIC_NAMES=true SECURE_SSL_REDIRECT=false
 
-.PHONY: run test lint venv deps test-deps messages clean check-services bench demo
+.PHONY: run test lint venv deps test-deps messages clean check-services bench demo fuzz
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; v="$(PYTHON_VERSION)"; assert sys.version.startswith(v), f"Python {v} is needed, found {sys.version.split()[0]} at {sys.executable}. Set PYTHON=/path/to/python$(PYTHON_VERSION)."'
@@ -53,6 +56,12 @@ lint: test-deps
 test: test-deps messages check-services lint
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --no-input -v 0
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The HTTP-layer fuzz with more requests than `make test` sends (10,000), with its figures.
+FUZZ_REQUESTS ?= 100000
+fuzz: test-deps check-services
+	$(TEST_ENV) FUZZ_REQUESTS=$(FUZZ_REQUESTS) $(BIN)/pytest -s -p no:warnings \
+		tests/test_it_survives_http_fuzzing.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -9,7 +9,11 @@ one machine.
     petition.E001  no REDIS_URL: per-process cache, tasks run in the web process
     petition.E002  the file mailer: emails stay inside one container
     petition.E003  a provider mailer without ANYMAIL_WEBHOOK_SECRET: forged delivery events
+    petition.W004  the page cache on the broker's Redis server: a flood of page views
+                   could fill the memory that holds the emails to send
 """
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
@@ -55,11 +59,31 @@ def provider_webhooks_are_authenticated(app_configs=None, **kwargs):
         id="petition.E003")]
 
 
+def _server(url: str) -> tuple:
+    parts = urlsplit(url)
+    return (parts.hostname, parts.port or 6379)
+
+
+def cache_apart_from_the_broker(app_configs=None, **kwargs):
+    broker, cache = settings.CELERY_BROKER_URL, settings.CACHE_REDIS_URL
+    if settings.DEBUG or not broker.startswith("redis") or not cache:
+        return []
+    if _server(broker) != _server(cache):
+        return []
+    return [checks.Warning(
+        "The cache and the Celery broker share one Redis server.",
+        hint="Separate databases share its memory and its eviction policy. Give the cache "
+             "its own instance with maxmemory and allkeys-lru (CACHE_REDIS_URL), and keep "
+             "the broker's on noeviction (README, \"Redis: cache and broker\").",
+        id="petition.W004")]
+
+
 def register():
     """Called by PetitionConfig.ready(); the webhook check is a deploy one."""
     checks.register(redis_is_configured, checks.Tags.caches)
     checks.register(mailer_outlives_the_container)
     checks.register(provider_webhooks_are_authenticated, checks.Tags.security, deploy=True)
+    checks.register(cache_apart_from_the_broker, checks.Tags.caches, deploy=True)
 
 
 def refuse_to_start(process):

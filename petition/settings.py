@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A form body that cannot be parsed is a 400 here, not a 500 in the CSRF check.
+    "petition.web.middleware.unreadable_forms_are_bad_requests",
     # Public pages from the shared cache, before the per-visitor middleware
     # (petition/web/pagecache.py).
     "petition.web.pagecache.middleware",
@@ -98,11 +100,27 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+
+
+def _next_database(url: str) -> str:
+    """The same Redis server, the database after REDIS_URL's (redis://host:6379/0 -> /1)."""
+    base, _slash, number = url.rpartition("/")
+    # Redis has databases 0 to 15 unless told otherwise.
+    return f"{base}/{(int(number) + 1) % 16}" if number.isdigit() else f"{url.rstrip('/')}/1"
+
+
+# The page cache can be filled by anyone who reads the site; the broker holds the
+# emails to send. They live apart (README, "Redis: cache and broker"): in production,
+# CACHE_REDIS_URL names a second Redis instance with maxmemory and allkeys-lru,
+# while the broker's instance never evicts. Without it, the cache takes the next
+# database of REDIS_URL's server: apart in name, not in memory.
+CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default=_next_database(REDIS_URL) if REDIS_URL
+                          else "")
+if CACHE_REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": "pe",
         }
     }
@@ -110,11 +128,13 @@ else:
     # Outside DEBUG a local-memory cache is refused by the check petition.E001
     # (petition/checks.py): it is per process.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A page bigger than this is served but never stored (petition/web/pagecache.py).
+PAGE_CACHE_MAX_BYTES = env.int("PAGE_CACHE_MAX_BYTES", default=512 * 1024)
 
-# Signed-cookie sessions: the public side keeps almost nothing in them
-# (the id of the outbox row behind "check your inbox"), and they cost no
-# database write per visitor during a launch spike.
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+# Sessions live in the database: the cookie carries a random key and nothing a
+# visitor could decode, logging out deletes the row (a copied cookie dies with it),
+# and a password change ends the others. Only signers and staff get one.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 # Staff sessions end after a working day, and when the browser closes.
 SESSION_COOKIE_AGE = 8 * 3600
@@ -157,7 +177,13 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
+    # Violations are reported to our own endpoint (petition/web/csp_reports.py), which logs
+    # the directive and the blocked origin only.
+    "report-uri": "/csp-report",
+    "report-to": "csp",
 }
+# The Reporting API's endpoint for "report-to csp" (petition/web/middleware.py).
+CSP_REPORT_PATH = "/csp-report"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -241,7 +267,7 @@ MAILERS = {"default": _mailer(MAILER)}
 # --- Celery ---------------------------------------------------------------
 from celery.schedules import crontab  # noqa: E402
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL) or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
@@ -338,6 +364,8 @@ RATE_LIMITS = {
     "places-ip": (env.int("RATE_PLACES_PER_IP", default=120), 60),
     "admin-login-ip": (env.int("RATE_ADMIN_LOGIN_PER_IP", default=20), 900),
     "admin-login-user": (env.int("RATE_ADMIN_LOGIN_PER_USER", default=10), 900),
+    # CSP reports: a browser sends a few per page at most.
+    "csp-ip": (env.int("RATE_CSP_REPORTS_PER_IP", default=30), 60),
 }
 
 # --- Petition rules ---------------------------------------------------------

@@ -10,11 +10,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from verification.outbox import webhooks
+
 from . import views
+from .web import csp_reports, middleware
+
+handler400 = middleware.bad_request
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/<str:provider>/tracking/", webhooks.tracking_webhook, name="tracking_webhook"),
+    path("csp-report", csp_reports.csp_report, name="csp_report"),
 ]
 
 urlpatterns += i18n_patterns(

@@ -35,7 +35,9 @@ def petition_detail(request, slug):
         "count": count,
         "progress": min(100, count * 100 // petition.goal) if petition.goal else None,
         "latest": latest_signatories(petition),
-        "page_url": request.build_absolute_uri(petition.get_absolute_url()),
+        # From SITE_URL, never from the request's Host: the page is shared by every visitor.
+        "page_url": petition.absolute_url(),
+        "site_url": settings.SITE_URL,
     })
     patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300)
     return response
@@ -80,3 +82,4 @@ def healthz(request):
             report[part] = f"failed: {type(error).__name__}"
     return JsonResponse({"status": "ok" if healthy else "failed", **report},
                         status=200 if healthy else 503)
+

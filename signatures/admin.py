@@ -137,15 +137,51 @@ DISPLAY_FIELDS = ["civility", "first_name", "last_name", "mandate", "mandate_oth
                   "departement", "party", "party_detail", "comment"]
 
 
+class AddressesForModerators:
+    """Signers' addresses, in any admin that can reach them, for moderators only.
+
+    Without `signatures.moderate_signature`, a lookup on an address field is refused (a
+    400, not a shorter list that would say yes or no), the search skips those fields,
+    and the form leaves out `address_fields` (say, an SMTP error quoting the address).
+    """
+
+    address_lookups = ("email", "email_normalised")
+    address_fields = ()
+
+    def can_see_addresses(self, request):
+        return request.user.has_perm("signatures.moderate_signature")
+
+    def _reaches_address(self, lookup: str) -> bool:
+        return any(lookup == field or lookup.startswith(f"{field}__")
+                   for field in self.address_lookups)
+
+    def lookup_allowed(self, lookup, value, request):
+        if self._reaches_address(lookup) and not self.can_see_addresses(request):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        if self.can_see_addresses(request):
+            return fields
+        return [field for field in fields if not self._reaches_address(field.lstrip("^=@"))]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.can_see_addresses(request):
+            return fields
+        return [field for field in fields if field not in self.address_fields]
+
+
 @admin.register(Signature)
-class SignatureAdmin(IntakeAdmin, admin.ModelAdmin):
+class SignatureAdmin(IntakeAdmin, AddressesForModerators, admin.ModelAdmin):
     """The review queue. The columns that verification sets (the email, its domain, the
     register, the delivery) are added by verification.admin, which declares their labels."""
 
-    list_display = ["signer", "title_and_locality", "party_flagged", "email_confirmed_at",
+    list_display = ["name_flagged", "title_and_locality", "party_flagged", "email_confirmed_at",
                     "state"]
-    list_filter = [StateFilter, "mandate", "party", "refused_party_flag", DepartementFilter,
-                   EmailDomainFilter, IpHashFilter, SignedHourFilter]
+    list_filter = [StateFilter, "mandate", "party", "refused_party_flag", "mixed_script_flag",
+                   DepartementFilter, EmailDomainFilter, IpHashFilter, SignedHourFilter]
     # Columns that show the signer's address: moderators only.
     moderator_only_columns = ()
     search_fields = ["last_name", "first_name", "name_key", "email_normalised", "locality"]
@@ -154,11 +190,12 @@ class SignatureAdmin(IntakeAdmin, admin.ModelAdmin):
     list_per_page = 100
     actions = ["approve", "reject", "return_to_review", "clear_register_nuance_flag"]
     readonly_fields = ["petition", "state", "email",
-                       "refused_party", "consented_at", "language", "created_at",
-                       "email_confirmed_at", "approved_at", "decided_at", "withdrawn_at",
-                       "duplicates", "locality_code", "circonscription"]
+                       "refused_party", "mixed_script_flag", "consented_at", "language",
+                       "created_at", "email_confirmed_at", "approved_at", "decided_at",
+                       "withdrawn_at", "duplicates", "locality_code", "circonscription"]
     fieldsets = [
-        (None, {"fields": ["petition", "state", "refused_party", "duplicates"]}),
+        (None, {"fields": ["petition", "state", "refused_party", "mixed_script_flag",
+                           "duplicates"]}),
         # The codes come from the reference data at signing: shown, never typed.
         (_("Public display"), {"fields": [*DISPLAY_FIELDS, "locality_code", "circonscription"]}),
         (_("Email"), {"fields": ["email"]}),
@@ -179,7 +216,11 @@ class SignatureAdmin(IntakeAdmin, admin.ModelAdmin):
     # --- columns ------------------------------------------------------------
 
     @admin.display(description=_("name"), ordering="name_key")
-    def signer(self, obj):
+    def name_flagged(self, obj):
+        if obj.mixed_script_flag:
+            # Accepted (real names mix scripts, rarely), but it may be a look-alike.
+            return format_html('{} <strong class="refused">⚠ {}</strong>', obj.full_name,
+                               _("mixed scripts"))
         return obj.full_name
 
     @admin.display(description=_("refused party"))
@@ -228,12 +269,6 @@ class SignatureAdmin(IntakeAdmin, admin.ModelAdmin):
         if self.has_moderate_permission(request):
             return shown
         return [column for column in shown if column not in self.moderator_only_columns]
-
-    def get_search_fields(self, request):
-        fields = super().get_search_fields(request)
-        if self.has_moderate_permission(request):
-            return fields
-        return [field for field in fields if "email" not in field]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

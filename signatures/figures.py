@@ -117,7 +117,7 @@ def latest_signatories(petition, size=10):
     latest = cache.get(key)
     if latest is None:
         latest = list(petition.signatures.approved().select_related("party")
-                      .order_by("-approved_at", "-id")[:size])
+                      .order_by("-approved_at", "-public_id")[:size])
         cache.set(key, latest, LATEST_SECONDS)
     return latest
 

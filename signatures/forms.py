@@ -12,10 +12,12 @@ from petition.web.ratelimit import allow, ip_hash
 from . import places
 from .models import Party, Signature, normalise_email
 from .places import departement_choices
+from .scripts import INVISIBLE_LETTERS, has_visible_letter, longest_run_of_marks
 from .signals import email_domain_checking
 from .titles import PLACELESS, Civility, Mandate
 
 NAME_PUNCTUATION = set(" '’-.")
+MAX_MARKS_PER_LETTER = 4
 # Change it whenever the consent text below changes: each signature keeps the
 # version it accepted.
 CONSENT_VERSION = "2026-11"
@@ -26,6 +28,9 @@ def validate_plain_text(value: str, *, allow_digits=False, extra=""):
     allowed = NAME_PUNCTUATION | set(extra)
     for char in value:
         category = unicodedata.category(char)
+        if char in INVISIBLE_LETTERS:
+            raise ValidationError(_("This contains characters that show nothing."),
+                                  code="invisible")
         if category.startswith("L") or category == "Mn" or char in allowed:
             continue
         if allow_digits and category == "Nd":
@@ -33,8 +38,11 @@ def validate_plain_text(value: str, *, allow_digits=False, extra=""):
         raise ValidationError(
             _("Use letters, spaces, hyphens and apostrophes only."), code="characters"
         )
-    if not any(unicodedata.category(c).startswith("L") for c in value):
+    if not has_visible_letter(value):
         raise ValidationError(_("This must contain letters."), code="letters")
+    # Vietnamese stacks two accents on a letter; dozens are only there to overflow the line.
+    if longest_run_of_marks(value) > MAX_MARKS_PER_LETTER:
+        raise ValidationError(_("Too many accents on one letter."), code="marks")
 
 
 def has_invisible_characters(value: str, allowed="\n") -> bool:

@@ -1,3 +1,4 @@
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,6 +18,7 @@ from petition.models import Petition
 
 from .folding import fold
 from .places import departement_name, of_place
+from .scripts import mixes_scripts
 from .signals import signature_submitted, signatures_moved
 from .titles import Civility, Mandate, former_title, public_title
 
@@ -288,6 +290,10 @@ NOW = object()  # stands for the moment of the transition in Signature.STAMPS
 REFUSALS = {"refused_party": "refused party", "register_nuance": "far-right nuance in the register"}
 
 
+def random_public_id() -> int:
+    return secrets.randbelow(2**62) + 1
+
+
 class Signature(models.Model):
     class State(models.TextChoices):
         PENDING_EMAIL = "pending_email", _("awaiting email confirmation")
@@ -404,6 +410,13 @@ class Signature(models.Model):
     # Keyed hash of the client's IP, never the IP itself: lets moderators see
     # a flood coming from one place. Cleared after IP_HASH_KEEP_DAYS.
     ip_hash = models.CharField(_("IP hash"), max_length=16, blank=True, editable=False)
+    # The public list's cursor and tie-break: random, so that it says nothing of the
+    # order of submission and cannot be tied to one (the primary key could).
+    public_id = models.BigIntegerField(unique=True, default=random_public_id, editable=False)
+    # The name mixes writing systems ("Emmаnuel" with a Cyrillic а): accepted, since real
+    # names sometimes do, but shown to the moderator as a possible look-alike.
+    mixed_script_flag = models.BooleanField(_("mixed scripts in the name"), default=False,
+                                            editable=False)
 
     created_at = models.DateTimeField(_("signed at"), default=timezone.now)
     email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
@@ -432,7 +445,7 @@ class Signature(models.Model):
         ]
         indexes = [
             # The public list: approved signatures of a petition, newest first.
-            models.Index(fields=["petition", "state", "-approved_at", "-id"],
+            models.Index(fields=["petition", "state", "-approved_at", "-public_id"],
                          name="sig_public_list"),
             # The review queue and the sweepers.
             models.Index(fields=["state", "email_confirmed_at"], name="sig_queue"),
@@ -440,9 +453,9 @@ class Signature(models.Model):
             # The hourly flood report groups the last hours' signatures.
             models.Index(fields=["created_at"], name="sig_created"),
             # The public list filtered by département or mandate, newest first.
-            models.Index(fields=["petition", "state", "departement", "-approved_at", "-id"],
-                         name="sig_public_departement"),
-            models.Index(fields=["petition", "state", "mandate", "-approved_at", "-id"],
+            models.Index(fields=["petition", "state", "departement", "-approved_at",
+                                 "-public_id"], name="sig_public_departement"),
+            models.Index(fields=["petition", "state", "mandate", "-approved_at", "-public_id"],
                          name="sig_public_mandate"),
             # The public name search (LIKE '%…%'): trigrams, PostgreSQL only;
             # migration 0011 skips it on the local SQLite default.
@@ -459,6 +472,7 @@ class Signature(models.Model):
         self.email_domain = self.email_normalised.rpartition("@")[2]
         # Last name first: the public list sorts by it.
         self.name_key = fold(f"{self.last_name} {self.first_name}")
+        self.mixed_script_flag = mixes_scripts(f"{self.first_name} {self.last_name}")
         self.search_key = fold(f"{self.first_name} {self.last_name} {self.locality}")
         if self._state.adding:
             self.refused_party_flag = self.party.refused or bool(

@@ -4,6 +4,7 @@ from petition.models import Petition
 
 from . import figures
 from .models import Signature
+from .submitted import forget_expired_sessions
 
 
 @shared_task
@@ -14,6 +15,7 @@ def expire_unconfirmed_signatures():
 @shared_task
 def purge_personal_data():
     Signature.objects.forget_ip_hashes()
+    forget_expired_sessions()
     return Signature.objects.purge_personal_data()
 
 

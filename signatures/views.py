@@ -1,9 +1,12 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import patch_cache_control
@@ -19,6 +22,7 @@ from .forms import SignatureForm
 from .map import map_legend, render_map
 from .models import Party, Signature, fold
 from .places import departement_choices, departements, regions
+from .submitted import remember_submission
 from .titles import Mandate
 from .widgets import QuickSelect
 
@@ -34,10 +38,12 @@ def sign(request, slug):
             # Looks like success to the bot; nothing is saved, nothing is sent.
             return redirect("check_inbox", petition.slug)
         if form.is_valid():
+            started = timezone.now()
             signature = Signature.objects.submit(
                 form.build_signature(petition, get_language()), language=get_language())
-            request.session["submitted_signature"] = signature.pk
-            request.session["submitted_email"] = form.cleaned_data["email"]
+            # The session lives on the server (settings.SESSION_ENGINE): the cookie is a
+            # random key, the same whether or not the address had signed.
+            remember_submission(request, signature, form.cleaned_data["email"], started)
             return redirect("check_inbox", petition.slug)
     else:
         form = SignatureForm()
@@ -86,8 +92,11 @@ class SignatoryFilters(forms.Form):
         return (self.cleaned_data.get("sort") if self.is_valid() else None) or "date"
 
 
-# Keyset pagination: each sort is an ordering and the row it continues after.
-ORDERINGS = {"date": ("-approved_at", "-id"), "name": ("name_key", "id")}
+# Keyset pagination: each sort is an ordering and the row it continues after. The
+# tie-break and the cursor are the random public_id, never the primary key: the
+# primary key would tell the order of submission, and tie a row to one.
+ORDERINGS = {"date": ("-approved_at", "-public_id"), "name": ("name_key", "public_id")}
+CURSOR = re.compile(r"[0-9]{1,19}", re.ASCII)
 
 
 def after_anchor(rows, anchor, ordering):
@@ -102,10 +111,11 @@ def after_anchor(rows, anchor, ordering):
     value = getattr(anchor, field)
     beyond, reach = ("lt", "lte") if descending else ("gt", "gte")
     return rows.filter(**{f"{field}__{reach}": value}).filter(
-        Q(**{f"{field}__{beyond}": value}) | Q(**{f"{second.lstrip('-')}__{beyond}": anchor.pk}))
+        Q(**{f"{field}__{beyond}": value})
+        | Q(**{f"{second.lstrip('-')}__{beyond}": anchor.public_id}))
 
 
-@public_page
+@public_page(reads=[*SignatoryFilters.base_fields, "after"])
 def signatories(request, slug):
     petition = published_or_404(slug)
     filters = SignatoryFilters(request.GET or None)
@@ -113,15 +123,15 @@ def signatories(request, slug):
     rows = filters.apply(petition.signatures.approved()).select_related("party").order_by(
         *ordering)
     after = request.GET.get("after", "")
-    if after.isdecimal() and after.isascii():  # "¹".isdigit(), and int() refuses it
-        anchor = petition.signatures.approved().filter(pk=int(after)).first()
+    if CURSOR.fullmatch(after):
+        anchor = petition.signatures.approved().filter(public_id=int(after)).first()
         if anchor:
             rows = after_anchor(rows, anchor, ordering)
     page = list(rows[: PAGE_SIZE + 1])
     next_query = None
     if len(page) > PAGE_SIZE:
         params = request.GET.copy()
-        params["after"] = page[PAGE_SIZE - 1].pk
+        params["after"] = page[PAGE_SIZE - 1].public_id
         next_query = params.urlencode()
     raw = public_figures(petition)
     labels = dict(Mandate.choices)

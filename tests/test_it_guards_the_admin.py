@@ -94,3 +94,54 @@ def test_a_new_moderator_gets_an_authenticator_key(db, capsys, second_factor):
                                      confirmed=True).count() == 1
     call_command("add_moderator", "nouvelle@campagne.fr")  # a lost phone: a new key
     assert TOTPDevice.objects.filter(user__username="nouvelle@campagne.fr").count() == 1
+
+
+def test_the_throttle_counts_every_spelling_of_one_username(client, moderator_with_phone,
+                                                           settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "admin-login-user": (5, 900),
+                            "admin-login-ip": (0, 900)}
+    # Full-width letters, a ligature, a compatibility "@": the same user to authentication.
+    spellings = ["ｍｏｄ@campagne.fr", "mod＠campagne.fr", "mod@campagne.ｆｒ",
+                 "ｍod@campagne.fr", "mod@ｃampagne.fr"]
+    for spelling in spellings:
+        page = client.post(LOGIN, {"username": spelling, "password": "wrong-guess"})
+        assert "Too many" not in page.content.decode()
+    page = client.post(LOGIN, {"username": "mod@campagne.fr", "password": PASSWORD})
+    assert "Too many login attempts" in page.content.decode()
+    assert client.get("/admin/").status_code == 302
+
+
+def login_answer(page) -> str:
+    """The page without its per-request CSRF token and CSP nonces."""
+    import re
+
+    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page.content.decode())
+    return re.sub(r'nonce="[^"]+"', "", text)
+
+
+def test_a_right_password_with_a_wrong_code_looks_like_a_wrong_password(
+        client, second_factor, moderator_with_phone):
+    _user, device = moderator_with_phone
+    wrong = f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
+    from django.test import Client
+
+    wrong_password = Client().post(LOGIN, {"username": "mod@campagne.fr",
+                                           "password": "not-the-password", "otp_token": wrong})
+    wrong_code = Client().post(LOGIN, {"username": "mod@campagne.fr", "password": PASSWORD,
+                                       "otp_token": wrong})
+    assert wrong_password.status_code == wrong_code.status_code == 200
+    assert login_answer(wrong_password) == login_answer(wrong_code)
+    no_code = Client().post(LOGIN, {"username": "mod@campagne.fr", "password": PASSWORD})
+    assert login_answer(no_code) == login_answer(
+        Client().post(LOGIN, {"username": "mod@campagne.fr", "password": "nope"}))
+
+
+def test_a_correct_first_try_opens_the_admin(client, second_factor, moderator_with_phone):
+    """The login page as a moderator first sees it: no device list to choose from yet."""
+    _user, device = moderator_with_phone
+    form = client.get(LOGIN).content.decode()
+    assert 'name="otp_token"' in form
+    page = client.post(LOGIN, {"username": "mod@campagne.fr", "password": PASSWORD,
+                               "otp_token": current_code(device)})
+    assert page.status_code == 302, page.content.decode()
+    assert client.get("/admin/").status_code == 200

@@ -31,6 +31,7 @@ def test_an_oversized_body_is_refused(client, petition, signature_data):
 def test_check_deploy_is_clean_with_the_production_environment():
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
            "DATABASE_URL": "postgres://u@127.0.0.1/x", "REDIS_URL": "redis://127.0.0.1:6379/0",
+           "CACHE_REDIS_URL": "redis://127.0.0.1:6380/0",
            "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijkl",
            "ALLOWED_HOSTS": "petition.example.org", "MAILER": "smtp",
            "SITE_URL": "https://petition.example.org", "SECURE_HSTS_PRELOAD": "true"}

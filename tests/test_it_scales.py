@@ -42,8 +42,8 @@ def add_approved(petition, parties, count, start=0):
 
 def pages(petition):
     """Every public page, with a keyset page from the middle of the list."""
-    middle = (Signature.objects.approved().order_by("-approved_at", "-id")
-              .values_list("pk", flat=True))[2]
+    middle = (Signature.objects.approved().order_by("-approved_at", "-public_id")
+              .values_list("public_id", flat=True))[2]
     paths = [
         "/", "/p/vsa-jo-2024/", "/en/p/vsa-jo-2024/",
         LIST, f"{LIST}?sort=name", f"{LIST}?departement=29&mandate=senator",
@@ -86,11 +86,11 @@ def test_no_public_page_makes_more_queries_with_more_signatures(client, petition
 def test_a_deep_keyset_page_is_bounded_by_its_anchor_not_an_offset(
         client, petition, parties):
     add_approved(petition, parties, 120)
-    ordered = list(Signature.objects.approved().order_by("-approved_at", "-id")
-                   .values_list("pk", flat=True))
+    ordered = list(Signature.objects.approved().order_by("-approved_at", "-public_id")
+                   .values_list("public_id", flat=True))
     with CaptureQueriesContext(connection) as queries:
         response = client.get(LIST, {"after": ordered[99]})
-    assert [s.pk for s in response.context["signatures"]] == ordered[100:]
+    assert [s.public_id for s in response.context["signatures"]] == ordered[100:]
     listing = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT 51" in q["sql"]]
     assert listing and all("OFFSET" not in sql for sql in listing)
     # The first column's inclusive bound is what lets PostgreSQL start the index scan there.

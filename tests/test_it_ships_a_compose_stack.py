@@ -23,7 +23,7 @@ def _config(tmp_path):
 def test_the_compose_file_is_valid_and_has_every_service(tmp_path):
     config = _config(tmp_path)
     assert set(config["services"]) == {
-        "postgres", "redis", "migrate", "web", "worker", "beat", "mailpit"}
+        "postgres", "redis", "redis-cache", "migrate", "web", "worker", "beat", "mailpit"}
     # The development SMTP sink only comes with `--profile dev`.
     assert config["services"]["mailpit"]["profiles"] == ["dev"]
     assert [name for name, service in config["services"].items()
@@ -52,14 +52,27 @@ def test_app_services_share_one_definition_and_wait_for_healthy_services(tmp_pat
         assert services[name]["depends_on"] == {
             "postgres": {"condition": "service_healthy"},
             "redis": {"condition": "service_healthy"},
+            "redis-cache": {"condition": "service_healthy"},
             "migrate": {"condition": "service_completed_successfully"},
         }
     assert "gunicorn" in command(services, "web")
     assert "celery -A petition worker" in command(services, "worker")
     assert "--queues email,default" in command(services, "worker")
     assert "celery -A petition beat" in command(services, "beat")
-    for name in ("postgres", "redis", "mailpit", "web"):
+    for name in ("postgres", "redis", "redis-cache", "mailpit", "web"):
         assert services[name]["healthcheck"]["test"]
+
+
+def test_the_cache_evicts_and_the_broker_never_does(tmp_path):
+    """README, "Redis: cache and broker": a flood of page views must not stop email."""
+    services = _config(tmp_path)["services"]
+    assert "--maxmemory-policy noeviction" in command(services, "redis")
+    cache = command(services, "redis-cache")
+    assert "--maxmemory-policy allkeys-lru" in cache and "--maxmemory 256mb" in cache
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["REDIS_URL"] == "redis://redis:6379/0"
+        assert environment["CACHE_REDIS_URL"] == "redis://redis-cache:6379/0"
 
 
 def test_migrations_run_once_before_the_app_starts(tmp_path):

@@ -21,7 +21,9 @@ from .register.models import FarRightNuance, RegisterFile, RegisterMatch
 
 
 @admin.register(EmailChallenge)
-class EmailChallengeAdmin(admin.ModelAdmin):
+class EmailChallengeAdmin(signatures_admin.AddressesForModerators, admin.ModelAdmin):
+    address_lookups = ("signature__email", "signature__email_normalised")
+    address_fields = ("last_error",)  # SMTP refusals quote the recipient
     list_display = ["id", "signature", "kind", "state", "attempts", "queued_at", "sent_at"]
     list_filter = ["state", "kind"]
     search_fields = ["signature__email_normalised", "message_id"]

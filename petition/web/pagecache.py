@@ -6,6 +6,12 @@ and per minute, and every web instance serves it from Redis. Changing the
 public figures (moderation, a petition edit) bumps the version, so a cached
 page is never staler than the figures it shows.
 
+A crowd cannot fill the cache from here: the key is the path and only the
+query parameters the view declared (`public_page(reads=...)`), in one order,
+without the host (absolute links come from SITE_URL); a page larger than
+PAGE_CACHE_MAX_BYTES is served but not stored; and the cache is its own Redis,
+which evicts (settings.CACHE_REDIS_URL, README), apart from the broker.
+
 What is never cached here: a request carrying a session or a flash-message
 cookie (its page may say something to that visitor alone), a response that
 sets a cookie or used the session or the CSRF token, a non-200 answer, a
@@ -17,11 +23,12 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import has_vary_header
@@ -98,14 +105,16 @@ def _wait_for_render(key, lock):
     return None
 
 
-def _cacheable_request(request) -> bool:
-    return (request.method == "GET"
+def _cacheable_request(request):
+    """The public view this request leads to, or None when it cannot be served from here."""
+    if (request.method == "GET"
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
-            and CookieStorage.cookie_name not in request.COOKIES
-            and _leads_to_public_page(request.path_info))
+            and CookieStorage.cookie_name not in request.COOKIES):
+        return _public_view(request.path_info)
+    return None
 
 
-def _leads_to_public_page(path) -> bool:
+def _public_view(path):
     """Known before the view runs, so that other pages never touch the cache or its locks."""
     # i18n_patterns resolve in the language the path says ("/en/…"), French by default.
     with translation.override(translation.get_language_from_path(path)
@@ -113,8 +122,8 @@ def _leads_to_public_page(path) -> bool:
         try:
             match = resolve(path)
         except Resolver404:
-            return False
-    return getattr(match.func, "public_page", False)
+            return None
+    return match.func if getattr(match.func, "public_page", False) else None
 
 
 def _cacheable_response(response) -> bool:
@@ -124,18 +133,40 @@ def _cacheable_response(response) -> bool:
             and not response.cookies and not has_vary_header(response, "Cookie"))
 
 
+def read_only_what_the_page_reads(request, view):
+    """Keep, in request.GET, only the parameters the view declared, once each, in order.
+
+    `?utm_source=N` or a shuffled query string would each make a new page: the view
+    now sees exactly what the key says, and a repeated parameter counts as the last
+    value (what QueryDict.get returns).
+    """
+    reads = sorted(getattr(view, "public_reads", ()))
+    request.GET = QueryDict(urlencode([(name, request.GET[name]) for name in reads
+                                       if name in request.GET]))
+
+
 def _key(request) -> str:
     # The path alone says the language (i18n_patterns: "/" is French, "/en/" English).
-    # get_host() refuses a host outside ALLOWED_HOSTS (a 400, as without the cache);
-    # host and scheme are in the key because pages carry absolute links.
-    url = request.build_absolute_uri()
+    # The host is not in it: pages build absolute links from SITE_URL, so every
+    # spelling of the host (a port, upper case) shares one page. get_host() still
+    # refuses a host outside ALLOWED_HOSTS (a 400, as without the cache).
+    request.get_host()
+    url = f"{request.path}?{request.GET.urlencode()}"
     return f"page:{current_version()}:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
 
 
-def public_page(view):
-    """Mark this view's pages as the same for every visitor: the middleware may keep them."""
-    view.public_page = True
-    return view
+def public_page(view=None, *, reads=()):
+    """Mark a view's pages as the same for every visitor: the middleware may keep them.
+
+    `reads`: the query-string parameters the page depends on; it sees no others.
+    Use as @public_page or @public_page(reads=[...]).
+    """
+    def mark(view):
+        view.public_page = True
+        view.public_reads = tuple(reads)
+        return view
+
+    return mark(view) if view is not None else mark
 
 
 def middleware(get_response):
@@ -146,8 +177,10 @@ def middleware(get_response):
     the page when it was stored (CSP, Vary, Content-Language...).
     """
     def page_cache(request):
-        if not _cacheable_request(request):
+        view = _cacheable_request(request)
+        if view is None:
             return get_response(request)
+        read_only_what_the_page_reads(request, view)
         key = _key(request)
         cached = _recall(key)
         if cached is None and (cached := cache.get(key)) is not None:
@@ -165,7 +198,8 @@ def middleware(get_response):
             return response
         try:
             response = get_response(request)
-            if _cacheable_response(response):
+            if _cacheable_response(response) and len(response.content) <= (
+                    settings.PAGE_CACHE_MAX_BYTES):
                 seconds = (LONG_TAIL_SECONDS if LONG_TAIL_PARAMETERS & set(request.GET)
                            else SECONDS)
                 cache.set(key, (response.content, dict(response.items())), seconds)

@@ -83,5 +83,7 @@ class FloodAlert(models.Model):
 
     def signatures_query(self) -> dict:
         """The admin filters that select this alert's signatures."""
-        return {"state": "all", self.kind: self.value,
+        # The changelist's filter names (signatures/admin.py): email_domain, ip_hash.
+        parameter = {self.Kind.DOMAIN: "email_domain"}.get(self.kind, self.kind)
+        return {"state": "all", parameter: self.value,
                 "signed_hour": self.hour.astimezone(UTC).strftime("%Y-%m-%dT%H")}

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from petition.models import Petition, published_or_404
 from petition.web.ratelimit import allow, client_ip
+from signatures.submitted import remember_email, submission, submitted_email
 
 from ..queue import request_new_email
 from .forms import ResendForm
@@ -19,16 +20,18 @@ def _mask(address: str) -> str:
 
 def check_inbox(request, slug):
     petition = published_or_404(slug)
-    signature_id = request.session.get("submitted_signature")
+    signature_id, since = submission(request)
     latest = None
-    if signature_id:
-        latest = (EmailChallenge.objects.filter(signature_id=signature_id)
+    if signature_id and since:
+        # Only the emails of this submission: an earlier signer's bounce is theirs.
+        latest = (EmailChallenge.objects.filter(signature_id=signature_id, queued_at__gte=since)
                   .order_by("-id").only("state").first())
+    email = submitted_email(request)
     return render(request, "verification/check_inbox.html", {
         "petition": petition,
-        "masked_email": _mask(request.session.get("submitted_email", "")),
+        "masked_email": _mask(email),
         "undeliverable": latest is not None and latest.could_not_be_delivered,
-        "form": ResendForm(initial={"email": request.session.get("submitted_email", "")}),
+        "form": ResendForm(initial={"email": email}),
     })
 
 
@@ -43,7 +46,7 @@ def resend(request, slug):
         return render(request, "verification/resend.html",
                       {"petition": petition, "form": form}, status=400)
     request_new_email(petition, form.cleaned_data["email"], get_language())
-    request.session["submitted_email"] = form.cleaned_data["email"]
+    remember_email(request, form.cleaned_data["email"])
     # The same answer whether or not the address has signed.
     messages.info(request, _("If this address has signed, a new email is on its way."))
     return redirect("check_inbox", petition.slug)

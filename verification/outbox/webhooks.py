@@ -8,9 +8,13 @@ import hashlib
 import json
 import logging
 
+from anymail import urls as anymail_urls
 from anymail.signals import tracking
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
+from django.http import Http404, HttpResponseBadRequest
+from django.views.decorators.csrf import csrf_exempt
 
 from .models import DeliveryEvent, EmailChallenge
 
@@ -46,3 +50,25 @@ def apply_tracking_event(event, provider: str) -> bool:
 @receiver(tracking)
 def on_tracking_event(sender, event, esp_name, **kwargs):
     apply_tracking_event(event, esp_name.lower())
+
+
+# Only the configured provider's tracking webhook answers (settings.MAILER, read on
+# each request); the others are 404s, so that an unconfigured provider's view (which
+# may need settings we do not have) is never reached.
+TRACKING_VIEWS = {pattern.name.removesuffix("_tracking_webhook"): pattern.callback
+                  for pattern in anymail_urls.urlpatterns
+                  if (pattern.name or "").endswith("_tracking_webhook")}
+
+
+@csrf_exempt
+def tracking_webhook(request, provider):
+    view = TRACKING_VIEWS.get(provider)
+    if view is None or provider != settings.MAILER:
+        raise Http404("No such webhook")
+    try:
+        return view(request)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        # Anymail checked the secret first: this is the provider (or whoever holds
+        # the secret) sending a payload its parser does not understand.
+        logger.warning("Unreadable %s tracking payload", provider, exc_info=True)
+        return HttpResponseBadRequest("Unreadable payload")
