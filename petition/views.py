@@ -4,10 +4,11 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache, patch_cache_control
 
-from signatures.figures import approved_count, latest_signatories
+from signatures.figures import approved_count, latest_signatories, public_figures, summary
 
 from .models import Petition, published_or_404
 from .web.pagecache import public_page
@@ -33,6 +34,7 @@ def petition_detail(request, slug):
     response = render(request, "petition/detail.html", {
         "petition": petition,
         "count": count,
+        "summary": summary(public_figures(petition)),
         "progress": min(100, count * 100 // petition.goal) if petition.goal else None,
         "latest": latest_signatories(petition),
         "page_url": request.build_absolute_uri(petition.get_absolute_url()),
@@ -52,6 +54,11 @@ def privacy(request):
         "email_months": settings.EMAIL_DELETE_MONTHS_AFTER_CLOSE,
         "petition": Petition.objects.featured(),
     })
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page's <link rel=icon> says."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def _database_ok():

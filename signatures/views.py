@@ -28,7 +28,11 @@ PAGE_SIZE = 50
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign(request, slug):
     petition = published_or_404(slug)
-    if request.method == "POST" and petition.is_open():
+    if not petition.is_open():
+        # Nothing is taken, whatever was posted; the page says why and what stays open.
+        return render(request, "signatures/closed.html", {"petition": petition},
+                      status=403 if request.method == "POST" else 200)
+    if request.method == "POST":
         form = SignatureForm(request.POST, client_ip=client_ip(request))
         if form.is_valid() and form.is_bot:
             # Looks like success to the bot; nothing is saved, nothing is sent.

@@ -130,7 +130,7 @@ def test_a_closed_petition_takes_no_signature(client, petition, signature_data):
     petition.closes_at = timezone.now()
     petition.save()
     response = client.post(URL, signature_data)
-    assert "Cette pétition est close." in response.content.decode()
+    assert "Cette pétition est close" in response.content.decode()
     assert not Signature.objects.exists()
 
 

@@ -31,9 +31,9 @@ def test_read_sign_confirm_in_the_browser(
         live_server, browser_page, petition, parties, smtp_server, celery_worker_on_redis):
     page = browser_page
     page.goto(live_server.url + "/")
-    expect(page.locator("h1").first).to_contain_text("vidéosurveillance algorithmique")
+    expect(page.locator("h1").first).to_contain_text("Non à la VSA")
     expect(page.locator("li.footnote-item")).to_have_count(9)
-    page.get_by_role("link", name="Signer la pétition").click()
+    page.get_by_role("link", name="Signer la pétition").first.click()
 
     page.get_by_label("Madame").check()
     page.get_by_label("Prénom").fill("Camille")
@@ -118,3 +118,23 @@ def test_a_moderator_filters_the_queue_rejects_one_and_approves_another(
     rejected = Signature.objects.get(last_name="Lepen").decisions.last()
     assert (rejected.reason.code, rejected.note, rejected.actor) == ("far-right",
                                                                       "Tête de liste RN", user)
+
+
+def test_a_sign_bar_stays_in_view_on_small_screens(live_server, browser_page, petition):
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 667})
+    page.goto(live_server.url + "/p/vsa-jo-2024/")
+    bar = page.locator(".sticky-sign")
+    # Halfway through the text, the bar sits on the bottom edge of the screen.
+    page.locator(".petition-text p").nth(8).scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    assert box is not None and abs(box["y"] + box["height"] - 667) < 2, box
+    expect(bar.get_by_role("link", name="Signer la pétition")).to_be_visible()
+    bar.get_by_role("link", name="Signer la pétition").click()
+    expect(page.locator("h1")).to_have_text("Signer la pétition")
+    # On a wide screen the header's button is enough: no bar.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server.url + "/p/vsa-jo-2024/")
+    expect(page.locator(".sticky-sign")).to_be_hidden()
+    expect(page.locator("header.campaign").get_by_role("link", name="Signer la pétition")
+           ).to_be_in_viewport()
