@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from petition.web.ratelimit import allow, ip_hash
 
@@ -52,7 +53,8 @@ class PartyChoiceField(forms.ModelChoiceField):
 
 class SignatureForm(forms.Form):
     civility = forms.ChoiceField(
-        label=_("Civility"), choices=Civility.choices, widget=forms.RadioSelect,
+        label=pgettext_lazy("form of address", "Title"), choices=Civility.choices,
+        widget=forms.RadioSelect,
         help_text=_(
             "Used to write your title: « conseillère municipale », « conseiller municipal »."),
     )

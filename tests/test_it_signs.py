@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -139,3 +140,10 @@ def test_a_bot_filling_the_honeypot_saves_nothing(client, petition, signature_da
     assert response.status_code == 302  # the bot learns nothing
     assert not Signature.objects.exists()
     assert not EmailChallenge.objects.exists()
+
+
+def test_the_form_of_address_is_called_title_in_english(client, petition):
+    english = client.get("/en" + URL).content.decode()
+    assert "Civility" not in english
+    assert re.search(r"<legend[^>]*>Title", english)
+    assert re.search(r"<legend[^>]*>Civilité", client.get(URL).content.decode())
