@@ -406,7 +406,7 @@ def test_a_mayor_picks_her_commune_with_the_keyboard(live_server, scripted_page,
     page.get_by_label("Madame").check()
     page.get_by_label("Prénom").fill("Claire")
     page.get_by_label("Nom :", exact=True).fill("Martin")
-    page.get_by_label("Adresse mail officielle").fill("claire.martin@orange.fr")
+    page.get_by_label("Adresse e-mail officielle").fill("claire.martin@orange.fr")
     page.get_by_label("Mandat :", exact=True).select_option("mayor")
     expect(page.locator(".field-circonscription")).to_be_hidden()  # deputies only
 
@@ -436,7 +436,7 @@ def test_a_mayor_picks_her_commune_with_the_keyboard(live_server, scripted_page,
     page.get_by_label("Parti :", exact=True).select_option(str(parties["PS"].pk))
     page.get_by_label("J'accepte").check()
     page.get_by_role("button", name="Signer").click()
-    expect(page.locator("h1")).to_have_text("Vérifiez votre boîte mail")
+    expect(page.locator("h1")).to_have_text("Vérifiez votre boîte de réception")
     signature = Signature.objects.get()
     assert (signature.locality_code, signature.locality, signature.departement) == (
         "06120", "Saint-Étienne-de-Tinée", "06")

@@ -77,10 +77,16 @@ def test_the_database_refuses_two_live_signatures_for_one_address(petition, part
 
 
 BAD_INPUT = [
-    ({"first_name": ""}, "first_name", "Ce champ est obligatoire."),
-    ({"email": "not-an-email"}, "email", "Saisissez une adresse de courriel valide."),
+    ({"first_name": ""}, "first_name", "Indiquez votre prénom"),
+    ({"last_name": ""}, "last_name", "Indiquez votre nom"),
+    ({"email": ""}, "email", "Indiquez votre adresse e-mail officielle"),
+    ({"mandate": ""}, "mandate", "Choisissez votre mandat"),
+    ({"party": ""}, "party", "Choisissez votre parti, ou « sans étiquette »"),
+    ({"civility": ""}, "civility", "Choisissez Madame, Monsieur ou Non précisé"),
+    ({"email": "not-an-email"}, "email",
+     "Indiquez une adresse e-mail au bon format, comme nom@mairie.fr"),
     ({"email": "a@b.fr\nBcc: victim@example.org"}, "email",
-     "Saisissez une adresse de courriel valide."),
+     "Indiquez une adresse e-mail au bon format, comme nom@mairie.fr"),
     ({"first_name": "A" * 10_000}, "first_name", "au plus 100 caractères"),
     ({"last_name": "<script>alert(1)</script>"}, "last_name",
      "Utilisez uniquement des lettres, des espaces, des traits d’union et des apostrophes."),
@@ -88,7 +94,7 @@ BAD_INPUT = [
     ({"mandate": "emperor"}, "mandate", "Sélectionnez un choix valide."),
     ({"party": "999999"}, "party", "Sélectionnez un choix valide."),
     ({"party": "not-a-number"}, "party", "Sélectionnez un choix valide."),
-    ({"civility": "Z"}, "civility", "Sélectionnez un choix valide."),
+    ({"civility": "Z"}, "civility", "Choisissez Madame, Monsieur ou Non précisé"),
     ({"departement": "00"}, "departement", "Sélectionnez un choix valide."),
     ({"consent": ""}, "consent", "La pétition publie chaque signature"),
     ({"comment": "x" * 281}, "comment", "au plus 280 caractères"),

@@ -38,7 +38,7 @@ def test_read_sign_confirm_in_the_browser(
     page.get_by_label("Madame").check()
     page.get_by_label("Prénom").fill("Camille")
     page.get_by_label("Nom :", exact=True).fill("Martin")
-    page.get_by_label("Adresse mail officielle").fill("camille.martin@ville-exemple.fr")
+    page.get_by_label("Adresse e-mail officielle").fill("camille.martin@ville-exemple.fr")
     page.get_by_label("Mandat :", exact=True).select_option("mayor")
     page.get_by_label("Localité du mandat").fill("Orléans")
     page.get_by_label("Département").select_option("45")
@@ -46,7 +46,7 @@ def test_read_sign_confirm_in_the_browser(
     page.get_by_label("J'accepte").check()
     page.get_by_role("button", name="Signer").click()
 
-    expect(page.locator("h1")).to_have_text("Vérifiez votre boîte mail")
+    expect(page.locator("h1")).to_have_text("Vérifiez votre boîte de réception")
     message = smtp_server.wait_for(1, timeout=30)
     assert message["To"] == "camille.martin@ville-exemple.fr"
 
@@ -138,3 +138,48 @@ def test_a_sign_bar_stays_in_view_on_small_screens(live_server, browser_page, pe
     expect(page.locator(".sticky-sign")).to_be_hidden()
     expect(page.locator("header.campaign").get_by_role("link", name="Signer la pétition")
            ).to_be_in_viewport()
+
+
+def test_errors_take_the_focus_and_each_link_lands_on_its_field(
+        live_server, browser_page, petition, parties):
+    page = browser_page
+    page.goto(live_server.url + "/p/vsa-jo-2024/sign/")
+    page.get_by_role("button", name="Signer").click()
+    assert page.title().startswith("Erreur\u202f: ")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Indiquez votre prénom")
+    assert "Ce champ est obligatoire" not in summary.inner_text()
+    # The civility is a group of radio buttons: the link lands on the first one.
+    summary.get_by_role("link", name="Choisissez Madame, Monsieur ou Non précisé").click()
+    expect(page.get_by_label("Madame")).to_be_focused()
+    summary.get_by_role("link", name="Indiquez votre prénom").click()
+    expect(page.get_by_label("Prénom")).to_be_focused()
+
+
+def test_other_fields_are_optional_without_javascript(live_server, browser_page, petition,
+                                                      parties):
+    page = browser_page
+    page.goto(live_server.url + "/p/vsa-jo-2024/sign/")
+    expect(page.get_by_label("Votre mandat, si « autre » (facultatif)")).to_be_visible()
+    expect(page.get_by_label("Nom du parti, si « autre » (facultatif)")).to_be_visible()
+
+
+def test_other_fields_appear_once_other_is_chosen_with_javascript(
+        live_server, scripted_page, petition, parties):
+    page = scripted_page
+    page.goto(live_server.url + "/p/vsa-jo-2024/sign/")
+    mandate_other = page.locator("#id_mandate_other")
+    party_detail = page.locator("#id_party_detail")
+    expect(mandate_other).to_be_hidden()
+    expect(party_detail).to_be_hidden()
+    page.get_by_label("Mandat :", exact=True).select_option("other")
+    expect(mandate_other).to_be_visible()
+    # Shown, it is needed: its label no longer says optional.
+    expect(page.locator("label[for=id_mandate_other]")).to_have_text("Votre mandat, si « autre » :")
+    page.get_by_label("Mandat :", exact=True).select_option("mayor")
+    expect(mandate_other).to_be_hidden()
+    page.get_by_label("Parti :", exact=True).select_option(str(parties["Autre"].pk))
+    expect(party_detail).to_be_visible()
+    page.get_by_label("Parti :", exact=True).select_option(str(parties["PS"].pk))
+    expect(party_detail).to_be_hidden()
