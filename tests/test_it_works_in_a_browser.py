@@ -183,3 +183,33 @@ def test_other_fields_appear_once_other_is_chosen_with_javascript(
     expect(party_detail).to_be_visible()
     page.get_by_label("Parti :", exact=True).select_option(str(parties["PS"].pk))
     expect(party_detail).to_be_hidden()
+
+
+def test_the_list_shows_the_filtered_count_and_pages_both_ways(
+        live_server, browser_page, petition, parties, monkeypatch):
+    from django.utils import timezone
+
+    from signatures import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    people = [("senator", "29"), ("senator", "56"), ("senator", "35"), ("mayor", "29")]
+    created = [Signature.objects.create(
+        petition=petition, civility="F", first_name="Anne", last_name=f"Nom{n}",
+        email=f"a{n}@mairie.fr", mandate=mandate, locality="Brest", departement=dep,
+        party=parties["PS"], consented_at=timezone.now()) for n, (mandate, dep) in
+        enumerate(people)]
+    rows = Signature.objects.filter(pk__in=[s.pk for s in created])
+    rows.move("confirm_email")
+    rows.move("approve")
+    page = browser_page
+    page.goto(live_server.url + "/p/vsa-jo-2024/signatories/")
+    page.get_by_label("Mandat").select_option("senator")
+    page.get_by_role("button", name="Afficher").click()
+    count = page.locator(".result-count")
+    expect(count).to_have_text("3 signataires correspondent à ces filtres — montrant 1 à 2 sur 3")
+    page.get_by_role("link", name="Signataires suivant·es").click()
+    expect(count).to_contain_text("montrant 3 à 3 sur 3")
+    expect(page.locator(".signatories li")).to_have_count(1)
+    page.get_by_role("link", name="Signataires précédent·es").click()
+    expect(count).to_contain_text("montrant 1 à 2 sur 3")
+    expect(page.get_by_role("link", name="Signataires précédent·es")).to_have_count(0)
