@@ -78,12 +78,11 @@ def keyset_page(query, rows, ordering, total, approved):
     carried by the links because counting the rows before it would cost a scan.
     """
     start = query.get("start", "")
-    start = min(int(start), max(total - 1, 0)) if start.isdigit() and len(start) < 8 else 0
+    start = min(int(start), max(total - 1, 0)) if _is_number(start, 8) else 0
     after, before = query.get("after", ""), query.get("before", "")
-    anchor_pk = before if before.isdigit() else after
-    anchor = (approved.filter(pk=int(anchor_pk)).first()
-              if anchor_pk.isdigit() and len(anchor_pk) < 12 else None)
-    if anchor and before.isdigit():
+    anchor_pk = before if _is_number(before) else after
+    anchor = approved.filter(pk=int(anchor_pk)).first() if _is_number(anchor_pk) else None
+    if anchor and _is_number(before):
         backwards = reversed_ordering(ordering)
         page = list(after_anchor(rows.order_by(*backwards), anchor, backwards)[:PAGE_SIZE])
         page.reverse()
@@ -102,6 +101,11 @@ def keyset_page(query, rows, ordering, total, approved):
         links["previous_query"] = _with(params, before=shown[0].pk,
                                         start=max(start - PAGE_SIZE, 0))
     return shown, start, links
+
+
+def _is_number(value, max_length=12):
+    """ASCII digits only: "¹".isdigit() is true, and int() refuses it."""
+    return value.isascii() and value.isdigit() and len(value) < max_length
 
 
 def _with(params, **extra):

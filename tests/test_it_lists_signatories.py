@@ -103,7 +103,8 @@ def test_the_party_filter_does_not_offer_refused_parties(client, listed, parties
 def test_bad_filter_values_are_ignored_not_a_500(client, listed):
     for params in ({"mandate": "emperor"}, {"departement": "<script>"}, {"party": "x"},
                    {"region": "Atlantis"}, {"after": "99999999999999999999"},
-                   {"q": "x" * 10_000}, {"sort": "email"}):
+                   {"q": "x" * 10_000}, {"sort": "email"}, {"after": "¹"}, {"before": "¹"},
+                   {"start": "¹"}, {"start": "99999999999"}, {"before": "1", "start": "3"}):
         response = client.get(LIST, params)
         assert response.status_code == 200
         assert "<script>" not in response.content.decode()
