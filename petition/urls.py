@@ -22,6 +22,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("p/<slug:slug>/", views.petition_detail, name="petition_detail"),
+    path("p/<slug:slug>/share.png", views.share_card, name="share_card"),
     path("privacy/", views.privacy, name="privacy"),
     path("", include("signatures.urls")),
     path("", include("verification.urls")),
