@@ -213,3 +213,32 @@ def test_the_list_shows_the_filtered_count_and_pages_both_ways(
     page.get_by_role("link", name="Signataires précédent·es").click()
     expect(count).to_contain_text("montrant 1 à 2 sur 3")
     expect(page.get_by_role("link", name="Signataires précédent·es")).to_have_count(0)
+
+
+def test_the_map_has_a_legend_of_its_colour_classes(live_server, browser_page, petition,
+                                                    parties):
+    from django.utils import timezone
+
+    created = [Signature.objects.create(
+        petition=petition, civility="F", first_name="Anne", last_name=f"Nom{n}",
+        email=f"m{n}@mairie.fr", mandate="mayor", locality="Brest", departement=dep,
+        party=parties["PS"], consented_at=timezone.now())
+        for n, dep in enumerate(["29"] * 6 + ["56"] * 2 + ["35"])]
+    rows = Signature.objects.filter(pk__in=[s.pk for s in created])
+    rows.move("confirm_email")
+    rows.move("approve")
+    page = browser_page
+    page.goto(live_server.url + "/p/vsa-jo-2024/signatories/")
+    legend = page.locator(".map-legend")
+    expect(legend).to_be_visible()
+    items = legend.locator("li")
+    texts = [text.strip() for text in items.all_inner_texts()]
+    assert texts[0] == "aucune" and texts[-1].endswith("à 6"), texts
+    # Each swatch has the colour of its class on the map, and the classes differ.
+    swatch_colours = [items.nth(i).locator(".swatch").evaluate(
+        "e => getComputedStyle(e).backgroundColor") for i in range(items.count())]
+    assert len(set(swatch_colours)) == len(swatch_colours)
+    finistere = page.locator(".fr-map a[href$='departement=29'] path").first
+    assert finistere.evaluate("e => getComputedStyle(e).fill") == swatch_colours[-1]
+    # The table of every département is folded away.
+    expect(page.locator("details.departement-table table")).to_be_hidden()
