@@ -20,7 +20,7 @@ WIDTHS = [(1280, 900), (375, 740)]
 
 
 def pages(base):
-    """(name, url, what to do on the page before the shot, element to shoot or None)."""
+    """(name, url, what to do before the shot, (first, last) elements to shoot or None)."""
     def submit_empty(page):
         page.locator("form button[type=submit]").first.click()
         page.wait_for_load_state()
@@ -30,7 +30,7 @@ def pages(base):
         ("form-with-errors", f"{base}/p/{SLUG}/sign/", submit_empty, None),
         ("thanks", f"{base}/p/{SLUG}/thanks/", None, None),
         ("list", f"{base}/p/{SLUG}/signatories/", None, None),
-        ("map", f"{base}/p/{SLUG}/signatories/", None, ".map-wrap"),
+        ("map", f"{base}/p/{SLUG}/signatories/", None, (".map-wrap", ".map-legend")),
     ]
 
 
@@ -47,7 +47,11 @@ def main(base="http://127.0.0.1:8000"):
                     before(page)
                 path = HERE / f"{name}-{width}.png"
                 if element:
-                    page.locator(element).screenshot(path=path)
+                    # From the top of the first element to the bottom of the last.
+                    first, last = (page.locator(name).bounding_box() for name in element)
+                    page.screenshot(path=path, full_page=True, clip={
+                        "x": 0, "y": first["y"], "width": width,
+                        "height": last["y"] + last["height"] - first["y"]})
                 else:
                     page.screenshot(path=path)
                 print(path)
