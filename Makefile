@@ -36,12 +36,17 @@ test-deps: $(VENV)/.test-deps
 messages: $(VENV)/.deps
 	@if command -v msgfmt >/dev/null; then $(BIN)/python manage.py compilemessages --ignore=.venv -v 0; fi
 
+# `make run PORT=8001` (and HOST=): the links in the emails follow.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+RUN_ENV := env -u DATABASE_URL -u REDIS_URL SITE_URL=http://$(HOST):$(PORT)
+
 run: deps messages
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --no-input -v 0
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py load_petition
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py local_moderator
-	@echo "Serving http://127.0.0.1:8000 (emails are printed below)"
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input -v 0
+	$(RUN_ENV) $(BIN)/python manage.py load_petition
+	$(RUN_ENV) $(BIN)/python manage.py local_moderator
+	@echo "Serving http://$(HOST):$(PORT) (emails are printed below)"
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # A few hundred approved demo signatories in the local database, to try the public pages.
 demo: deps

@@ -13,6 +13,9 @@ class PetitionAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["slug", "is_published", "is_featured", "contact_email", "goal",
                            "opens_at", "closes_at", "ended_mandates"]}),
-        (_("French (authoritative)"), {"fields": ["title_fr", "body_fr"]}),
-        (_("English translation"), {"fields": ["title_en", "body_en"]}),
+        (_("Campaign"), {"fields": ["organiser", "data_controller"]}),
+        (_("French (authoritative)"), {"fields": ["title_fr", "body_fr", "display_title_fr",
+                                                  "target_fr", "how_to_sign_fr"]}),
+        (_("English translation"), {"fields": ["title_en", "body_en", "display_title_en",
+                                               "target_en", "how_to_sign_en"]}),
     ]

@@ -33,6 +33,25 @@ class Petition(models.Model):
                                help_text=_("The authoritative text."))
     body_en = models.TextField(_("text (English, Markdown)"), blank=True,
                                help_text=_("A translation; the French text prevails."))
+    display_title_fr = models.CharField(
+        _("display title (French)"), max_length=120, blank=True,
+        help_text=_("Shown as the page heading and in email subjects. "
+                    "Empty: the text's own title."))
+    display_title_en = models.CharField(_("display title (English)"), max_length=120, blank=True)
+    how_to_sign_fr = models.TextField(
+        _("how to sign (French, Markdown)"), blank=True,
+        help_text=_("The campaign box near the top of the page: the form, or writing to the "
+                    "campaign's address."))
+    how_to_sign_en = models.TextField(_("how to sign (English, Markdown)"), blank=True)
+    organiser = models.CharField(_("organiser"), max_length=200, blank=True,
+                                 help_text=_("Who runs the campaign."))
+    target_fr = models.CharField(_("addressed to (French)"), max_length=200, blank=True,
+                                 help_text=_("Whom the petition addresses."))
+    target_en = models.CharField(_("addressed to (English)"), max_length=200, blank=True)
+    data_controller = models.TextField(
+        _("data controller"), blank=True,
+        help_text=_("Name and postal address of who is responsible for the signers' data, "
+                    "shown on the privacy page."))
     contact_email = models.EmailField(_("contact address"), blank=True,
                                       help_text=_("Reply-To of the emails sent to signers."))
     goal = models.PositiveIntegerField(_("goal"), null=True, blank=True)
@@ -76,11 +95,32 @@ class Petition(models.Model):
         """English readers get the translation when there is one."""
         return get_language() == "en" and bool(self.body_en)
 
+    def _in_language(self, name):
+        """The English value for English readers when there is one, else the French."""
+        english = getattr(self, f"{name}_en")
+        return english if get_language() == "en" and english else getattr(self, f"{name}_fr")
+
+    @property
+    def text_title(self):
+        """The heading of the text itself, kept as written."""
+        return self._in_language("title")
+
     @property
     def title(self):
+        """What the site calls the petition: the campaign's display title, else the text's."""
+        if get_language() == "en" and self.display_title_en:
+            return self.display_title_en
         if get_language() == "en" and self.title_en:
             return self.title_en
-        return self.title_fr
+        return self.display_title_fr or self.title_fr
+
+    @property
+    def target(self):
+        return self._in_language("target")
+
+    @property
+    def how_to_sign_html(self):
+        return render_markdown(self._in_language("how_to_sign"))
 
     @property
     def body_html(self):
@@ -93,6 +133,10 @@ class Petition(models.Model):
     @cached_property
     def _html_en(self):
         return render_markdown(self.body_en)
+
+    @property
+    def has_closed(self):
+        return self.closes_at is not None and timezone.now() >= self.closes_at
 
     def is_open(self, at=None):
         at = at or timezone.now()

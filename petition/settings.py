@@ -124,6 +124,11 @@ if CACHE_REDIS_URL:
             "KEY_PREFIX": "pe",
         }
     }
+elif EMBEDDED:
+    # `make run` and `make demo` are two processes: a cache on disk lets the
+    # running site show the demo's counts at once.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(BASE_DIR / "var" / "cache")}}
 else:
     # Outside DEBUG a local-memory cache is refused by the check petition.E001
     # (petition/checks.py): it is per process.
@@ -238,7 +243,7 @@ ANYMAIL.setdefault("SEND_DEFAULTS", {"track_opens": False, "track_clicks": False
 
 def _mailer(name):
     if name == "console":
-        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"BACKEND": "petition.console_mail.EmailBackend"}
     if name == "file":
         return {
             "BACKEND": "django.core.mail.backends.filebased.EmailBackend",

@@ -21,11 +21,14 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("anymail/<str:provider>/tracking/", webhooks.tracking_webhook, name="tracking_webhook"),
     path("csp-report", csp_reports.csp_report, name="csp_report"),
+    # Browsers and feed readers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("p/<slug:slug>/", views.petition_detail, name="petition_detail"),
+    path("p/<slug:slug>/share.png", views.share_card, name="share_card"),
     path("privacy/", views.privacy, name="privacy"),
     path("", include("signatures.urls")),
     path("", include("verification.urls")),

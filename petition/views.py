@@ -3,12 +3,16 @@
 import redis
 from django.conf import settings
 from django.db import connection
-from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache, patch_cache_control
 
-from signatures.figures import approved_count, latest_signatories
+from signatures.figures import approved_count, latest_signatories, public_figures, summary
 
+from . import share_image
 from .models import Petition, published_or_404
 from .web.pagecache import public_page
 
@@ -33,13 +37,31 @@ def petition_detail(request, slug):
     response = render(request, "petition/detail.html", {
         "petition": petition,
         "count": count,
+        "summary": summary(public_figures(petition)),
         "progress": min(100, count * 100 // petition.goal) if petition.goal else None,
         "latest": latest_signatories(petition),
         # From SITE_URL, never from the request's Host: the page is shared by every visitor.
         "page_url": petition.absolute_url(),
         "site_url": settings.SITE_URL,
+        "share_step": share_image.count_step(count),
     })
     patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300)
+    return response
+
+
+def share_card(request, slug):
+    """The og:image of a petition in the reader's language, redrawn when the count
+    crosses a step; the step is in the page's link, so a changed card has a new URL."""
+    petition = published_or_404(slug)
+    shown = share_image.count_step(approved_count(petition))
+    key = (f"share-card:{petition.pk}:{get_language()}:{shown}:"
+           f"{petition.updated_at.timestamp():.0f}")
+    count_line = ngettext("%(count)s elected official has signed",
+                          "%(count)s elected officials have signed", shown) % {"count": shown}
+    png = share_image.cached_card(key, petition.title, count_line,
+                                  _("Elected officials' petition"))
+    response = HttpResponse(png, content_type="image/png")
+    patch_cache_control(response, public=True, max_age=3600)
     return response
 
 
@@ -54,6 +76,11 @@ def privacy(request):
         "email_months": settings.EMAIL_DELETE_MONTHS_AFTER_CLOSE,
         "petition": Petition.objects.featured(),
     })
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page's <link rel=icon> says."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def _database_ok():

@@ -26,6 +26,7 @@ from petition.models import published_or_404
 from petition.web.pagecache import public_page
 
 from .figures import approved_count, public_figures
+from .filters import SignatoryFilters
 from .models import Signature
 from .titles import Mandate
 
@@ -36,12 +37,15 @@ LICENCE_LINK = f'<{LICENCE_URL}>; rel="license"'
 # The published columns, in order. Public fields only.
 FIELDS = (
     "first_name", "last_name", "title", "mandate", "mandate_label", "locality",
-    "departement", "departement_name", "party", "approved_at",
+    # The INSEE code of the place (commune, département, région; SIREN of an EPCI),
+    # so that the data joins other public data without guessing from names.
+    "insee_code", "departement", "departement_name", "party", "approved_at",
 )
 # What is read from the database to build them: nothing else is even fetched.
 _COLUMNS = (
     "first_name", "last_name", "civility", "mandate", "mandate_other", "locality",
-    "departement", "circonscription", "party_detail", "approved_at", "party__name",
+    "departement", "circonscription", "party_detail", "approved_at", "locality_code",
+    "party__name",
     "party__requires_detail",
 )
 CHUNK_SIZE = 5000  # rows per fetch from the server-side cursor
@@ -92,22 +96,27 @@ class _Party:
 # (a commune, a mandate, a civility), the party label on the party columns:
 # each is worked out once per combination.
 _PLACE_FROM = tuple(name for name in _COLUMNS if name not in (
-    "first_name", "last_name", "approved_at", "party_detail") and not name.startswith("party__"))
+    "first_name", "last_name", "approved_at", "party_detail", "locality_code")
+    and not name.startswith("party__"))
 _PARTY_FROM = tuple(name for name in _COLUMNS
                     if name == "party_detail" or name.startswith("party__"))
 _MEMO_SIZE = 20_000  # bounded: the export's memory must not grow with the table
 
 
-def _public_rows(petition, language):
+def _public_rows(petition, language, filters=None):
     """One tuple per approved signature, in FIELDS order and in order of approval.
 
     Rows come from a server-side cursor in chunks, as plain tuples; titles and
     labels are memoised per combination of the columns they depend on.
     """
-    rows = (petition.signatures.approved().order_by("approved_at", "id")
+    rows = petition.signatures.approved()
+    if filters is not None:
+        rows = filters.apply(rows)
+    rows = (rows.order_by("approved_at", "id")
             .values_list(*_COLUMNS).iterator(chunk_size=CHUNK_SIZE))
-    first, last, approved = (_COLUMNS.index(name)
-                             for name in ("first_name", "last_name", "approved_at"))
+    first, last, approved, code_at = (
+        _COLUMNS.index(name) for name in ("first_name", "last_name", "approved_at",
+                                          "locality_code"))
     place_at = [_COLUMNS.index(name) for name in _PLACE_FROM]
     party_at = [_COLUMNS.index(name) for name in _PARTY_FROM]
     mandate_at, locality_at, departement_at = (
@@ -125,6 +134,7 @@ def _public_rows(petition, language):
                 place = places[place_key] = (
                     row.title, mandate, mandate_labels.get(mandate, mandate),
                     values[locality_at], values[departement_at], row.departement_name)
+            place = (*place[:4], values[code_at], *place[4:])
             party_key = tuple([values[i] for i in party_at])
             party = parties.get(party_key)
             if party is None:
@@ -133,9 +143,9 @@ def _public_rows(petition, language):
                    values[approved].isoformat(timespec="seconds"))
 
 
-def _records(petition, language):
+def _records(petition, language, filters=None):
     """One dict of public fields per approved signature, in order of approval."""
-    for row in _public_rows(petition, language):
+    for row in _public_rows(petition, language, filters):
         yield dict(zip(FIELDS, row, strict=True))
 
 
@@ -207,9 +217,11 @@ def signatories_csv(request, slug):
     petition = published_or_404(slug)
     excel = request.GET.get("excel") == "1"
     language = translation.get_language()
+    filters = SignatoryFilters(request.GET)
     response = _stream(
         request,
-        lambda: _csv_lines(_public_rows(petition, language), ";" if excel else ",", bom=excel),
+        lambda: _csv_lines(_public_rows(petition, language, filters), ";" if excel else ",",
+                           bom=excel),
         "text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = content_disposition_header(
@@ -221,9 +233,10 @@ def signatories_csv(request, slug):
 def signatories_json(request, slug):
     petition = published_or_404(slug)
     language = translation.get_language()
+    filters = SignatoryFilters(request.GET)
     return _stream(
         request,
-        lambda: _json_pieces(petition, _records(petition, language)),
+        lambda: _json_pieces(petition, _records(petition, language, filters)),
         "application/json",
     )
 

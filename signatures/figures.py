@@ -28,11 +28,13 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
 from django.dispatch import receiver
+from django.utils.translation import ngettext
 
 from petition.web import pagecache
 
 from .models import Signature
 from .signals import signatures_moved
+from .titles import Mandate
 
 LATEST_SECONDS = 60
 LOCK_SECONDS = 30
@@ -110,6 +112,27 @@ def public_figures(petition) -> dict:
 
 def approved_count(petition) -> int:
     return sum(public_figures(petition)["by_mandate"].values())
+
+
+PARLIAMENTARY = (Mandate.DEPUTY, Mandate.SENATOR, Mandate.MEP)
+
+
+def summary(figures) -> str:
+    """« 12 maires, 3 parlementaires, 40 départements »: what a visitor takes in at a glance."""
+    by_mandate = figures["by_mandate"]
+    mayors = by_mandate.get(Mandate.MAYOR, 0)
+    parliamentarians = sum(by_mandate.get(code, 0) for code in PARLIAMENTARY)
+    departements = len(figures["by_departement"])
+    parts = []
+    if mayors:
+        parts.append(ngettext("%(n)d mayor", "%(n)d mayors", mayors) % {"n": mayors})
+    if parliamentarians:
+        parts.append(ngettext("%(n)d member of parliament", "%(n)d members of parliament",
+                              parliamentarians) % {"n": parliamentarians})
+    if departements:
+        parts.append(ngettext("%(n)d département", "%(n)d départements", departements)
+                     % {"n": departements})
+    return ", ".join(parts)
 
 
 def latest_signatories(petition, size=10):

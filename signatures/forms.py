@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from petition.web.ratelimit import allow, ip_hash
 
@@ -65,23 +66,35 @@ class PartyChoiceField(forms.ModelChoiceField):
 
 class SignatureForm(forms.Form):
     civility = forms.ChoiceField(
-        label=_("Civility"), choices=Civility.choices, widget=forms.RadioSelect,
+        label=pgettext_lazy("form of address", "Title"), choices=Civility.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose Madam, Sir or Not stated"),
+                        "invalid_choice": _("Choose Madam, Sir or Not stated")},
         help_text=_(
             "Used to write your title: « conseillère municipale », « conseiller municipal »."),
     )
     first_name = forms.CharField(label=_("First name"), max_length=100,
+                                 error_messages={"required": _("Enter your first name")},
                                  widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
     last_name = forms.CharField(label=_("Last name"), max_length=100,
+                                error_messages={"required": _("Enter your last name")},
                                 widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
     email = forms.EmailField(
         label=_("Official email address"), max_length=254,
+        error_messages={
+            "required": _("Enter your official email address"),
+            "invalid": _("Enter an email address in the right format, like nom@mairie.fr")},
         help_text=_("If possible, the address of your mandate (for example at your town hall), "
                     "so that we can make sure it is really you. It is never published."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     mandate = forms.ChoiceField(label=_("Mandate"),
+                                error_messages={"required": _("Choose your mandate")},
                                 choices=[("", _("Choose your mandate"))] + Mandate.choices)
-    mandate_other = forms.CharField(label=_("Your mandate, if “other”"), max_length=100,
+    # Without JavaScript both "other" fields stay on the page, so they say they are
+    # optional; locality.js shows each only when "other" is chosen.
+    mandate_other = forms.CharField(label=_("Your mandate, if “other” (optional)"),
+                                    max_length=100,
                                     required=False)
     locality = forms.CharField(
         label=_("Locality of the mandate"), max_length=100, required=False,
@@ -99,10 +112,16 @@ class SignatureForm(forms.Form):
                     "otherwise it tells apart places with the same name."))
     circonscription = forms.IntegerField(
         label=_("Constituency number (members of the National Assembly)"), required=False,
-        min_value=1, max_value=99)
+        min_value=1, max_value=99,
+        error_messages={"invalid": _("Enter the number of your constituency, like 3"),
+                        "min_value": _("Enter the number of your constituency, like 3"),
+                        "max_value": _("Enter the number of your constituency, like 3")})
     party = PartyChoiceField(label=_("Party"), queryset=Party.objects.filter(is_active=True),
+                             error_messages={"required": _(
+                                 "Choose your party, or « sans étiquette »")},
                              empty_label=_("Choose a party, or « sans étiquette »"))
-    party_detail = forms.CharField(label=_("Party's name, if “other”"), max_length=100,
+    party_detail = forms.CharField(label=_("Party's name, if “other” (optional)"),
+                                   max_length=100,
                                    required=False)
     comment = forms.CharField(
         label=_("Public comment (optional)"), max_length=280, required=False,
@@ -136,6 +155,9 @@ class SignatureForm(forms.Form):
             "data-one": _("1 place found: use the up and down arrows to choose it."),
             "data-many": _("%(count)s places found: use the up and down arrows to choose one."),
         })
+        self.fields["party"].widget.attrs["data-with-detail"] = json.dumps(sorted(
+            str(pk) for pk in Party.objects.filter(is_active=True, requires_detail=True)
+            .values_list("pk", flat=True)))
 
     def check_rate_limits(self, data):
         """Checked on otherwise valid input, so that typos in the fields do not count."""

@@ -24,7 +24,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from .folding import fold_ascii
-from .titles import Mandate
+from .titles import Mandate, place_in_title
 
 ABROAD = "99"
 DATA = Path(__file__).parent / "data"
@@ -341,7 +341,9 @@ def build_indexes(data: dict) -> dict[str, Index]:
     departement_places.append(
         Place(DEPARTEMENT, ABROAD, "Français établis hors de France", ABROAD, liaison=4))
     return {
-        COMMUNE: Index(communes),
+        # Municipal councillors sit in Paris, Lyon or Marseille, not in one of their
+        # arrondissements: those are offered to district councillors only.
+        COMMUNE: Index([p for p in communes if p.subtype != "m"]),
         ARRONDISSEMENT: Index([p for p in communes if p.subtype == "m"]),
         EPCI: Index(epci),
         DEPARTEMENT: Index(departement_places),
@@ -363,7 +365,11 @@ def search(kind: str, query: str, departement: str | None = None, limit: int = 1
 
 
 def find(kind: str, code: str) -> Place | None:
-    return indexes()[kind].find(code)
+    place = indexes()[kind].find(code)
+    if place is None and kind == COMMUNE:
+        # Signatures stored before arrondissements left the commune index keep theirs.
+        place = indexes()[ARRONDISSEMENT].find(code)
+    return place
 
 
 @dataclass
@@ -422,6 +428,12 @@ def _names_and_liaisons() -> dict[str, dict[str, tuple[str, int]]]:
     }
 
 
+# EPCI names that start with their kind take its article: « de la CA du Grand Avignon »,
+# « de l'Eurométropole de Strasbourg ».
+_EPCI_GENERIC_WORDS = {"CC": 3, "CA": 3, "CU": 3, "Métropole": 3, "Communauté": 3,
+                       "Eurométropole": 5}
+
+
 def of_place(mandate: str, locality: str, departement: str) -> str | None:
     """« des Alpes-Maritimes », « de la Gironde », « d'Île-de-France »; None when unknown.
 
@@ -439,7 +451,10 @@ def of_place(mandate: str, locality: str, departement: str) -> str | None:
             return None
         liaison = _names_and_liaisons()[REGION][locality][1]
     elif kind == EPCI and locality:
-        liaison = 3  # « communauté », « métropole »: « de la CC du Pays de Gex »
+        locality = place_in_title(locality)
+        liaison = _EPCI_GENERIC_WORDS.get(locality.split()[0])
+        if liaison is None:
+            return None  # « de Toulouse Métropole », « de Brest Métropole »: as a place name
     else:
         return None
     return OF.get(liaison, "de ") + locality

@@ -4,6 +4,8 @@ French titles agree with the signer's civility; the neutral form uses the
 middle dot, as the campaign's own texts do.
 """
 
+import re
+
 from django.db import models
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +79,30 @@ _GENDERED = {
         pgettext_lazy("masculine", "councillor for French citizens abroad"),
     ),
 }
+# An EPCI councillor sits in a communauté or a métropole: the title follows its kind.
+_METROPOLITAN = (pgettext_lazy("feminine", "metropolitan councillor"),
+                 pgettext_lazy("masculine", "metropolitan councillor"),
+                 pgettext_lazy("neutral", "metropolitan councillor"))
+_INTERCOMMUNAL = (pgettext_lazy("feminine", "intercommunal councillor"),
+                  pgettext_lazy("masculine", "intercommunal councillor"),
+                  pgettext_lazy("neutral", "intercommunal councillor"))
+
+
+def is_metropole(epci_name: str) -> bool:
+    """« Métropole de Lyon », « Toulouse Métropole », « Eurométropole de Strasbourg »."""
+    return "métropole" in epci_name.lower()
+
+
+def place_in_title(locality: str) -> str:
+    """The name as a title reads it: « Paris 11e », « CC de l'Est Lyonnais ».
+
+    The reference data writes « Paris 11e Arrondissement » and some EPCI add
+    their acronym, « (CCEL) », which a title repeats needlessly.
+    """
+    name = re.sub(r" Arrondissement$", "", locality)
+    return re.sub(r" \([A-Z0-9]{2,}\)$", "", name)
+
+
 # In a title, the territorial assembly reads « membre de l'assemblée de Corse ».
 _TERRITORIAL_TITLE = pgettext_lazy("title", "member of the assembly")
 
@@ -84,9 +110,12 @@ _TERRITORIAL_TITLE = pgettext_lazy("title", "member of the assembly")
 PLACELESS = {Mandate.MEP, Mandate.CONSULAR_COUNCILLOR}
 
 
-def mandate_title(mandate: str, civility: str, other: str = "") -> str:
+def mandate_title(mandate: str, civility: str, other: str = "", locality: str = "") -> str:
     if mandate == Mandate.OTHER:
         return other
+    if mandate == Mandate.COMMUNITY_COUNCILLOR and locality:
+        forms = _METROPOLITAN if is_metropole(locality) else _INTERCOMMUNAL
+        return str(forms[{Civility.MADAME: 0, Civility.MONSIEUR: 1}.get(civility, 2)])
     if mandate == Mandate.TERRITORIAL_ASSEMBLY:
         return str(_TERRITORIAL_TITLE)
     forms = _GENDERED.get(mandate)
@@ -121,9 +150,10 @@ def circonscription_label(number: str) -> str:
 def public_title(mandate, civility, locality="", departement="", other="", *, of=None,
                  circonscription="") -> str:
     """`of` is the French « des Alpes-Maritimes » when the reference data knows the article."""
-    title = mandate_title(mandate, civility, other)
+    title = mandate_title(mandate, civility, other, locality)
     if not locality or mandate in PLACELESS:
         return title
+    locality = place_in_title(locality)
     detail = departement
     if circonscription:
         detail = ", ".join(filter(None, [departement, circonscription_label(circonscription)]))

@@ -1,6 +1,5 @@
 import re
 
-from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.http import JsonResponse
@@ -18,13 +17,13 @@ from petition.web.ratelimit import allow, client_ip
 
 from . import places
 from .figures import approved_count, public_figures
+from .filters import SignatoryFilters
 from .forms import SignatureForm
 from .map import map_legend, render_map
-from .models import Party, Signature, fold
-from .places import departement_choices, departements, regions
+from .models import Signature
+from .places import departements
 from .submitted import remember_submission
 from .titles import Mandate
-from .widgets import QuickSelect
 
 PAGE_SIZE = 50
 
@@ -32,7 +31,11 @@ PAGE_SIZE = 50
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign(request, slug):
     petition = published_or_404(slug)
-    if request.method == "POST" and petition.is_open():
+    if not petition.is_open():
+        # Nothing is taken, whatever was posted; the page says why and what stays open.
+        return render(request, "signatures/closed.html", {"petition": petition},
+                      status=403 if request.method == "POST" else 200)
+    if request.method == "POST":
         form = SignatureForm(request.POST, client_ip=client_ip(request))
         if form.is_valid() and form.is_bot:
             # Looks like success to the bot; nothing is saved, nothing is sent.
@@ -48,48 +51,6 @@ def sign(request, slug):
     else:
         form = SignatureForm()
     return render(request, "signatures/sign.html", {"petition": petition, "form": form})
-
-
-class SignatoryFilters(forms.Form):
-    """The public list's filters: every value is checked before it reaches a query."""
-
-    q = forms.CharField(label=_("Search a name or a locality"), required=False, max_length=100)
-    mandate = forms.ChoiceField(label=_("Mandate"), required=False,
-                                choices=[("", _("All mandates"))] + Mandate.choices)
-    region = forms.ChoiceField(label=_("Région"), required=False)
-    departement = forms.ChoiceField(label=_("Département"), required=False)
-    party = forms.ModelChoiceField(label=_("Party"), required=False, queryset=Party.objects.all(),
-                                   empty_label=_("All parties"))
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
-        ("date", _("latest approved first")), ("name", _("name"))])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", _("All régions"))] + [
-            (name, name) for name in regions()]
-        self.fields["departement"].choices = [("", _("All départements"))] + [
-            choice for choice in departement_choices() if choice[0]]
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.Select):
-                field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.choices)
-
-    def apply(self, rows):
-        data = self.cleaned_data if self.is_valid() else {}
-        if data.get("q"):
-            rows = rows.filter(search_key__contains=fold(data["q"]))
-        if data.get("mandate"):
-            rows = rows.filter(mandate=data["mandate"])
-        if data.get("region"):
-            rows = rows.filter(departement__in=regions()[data["region"]])
-        if data.get("departement"):
-            rows = rows.filter(departement=data["departement"])
-        if data.get("party"):
-            rows = rows.filter(party=data["party"])
-        return rows
-
-    @property
-    def chosen_sort(self):
-        return (self.cleaned_data.get("sort") if self.is_valid() else None) or "date"
 
 
 # Keyset pagination: each sort is an ordering and the row it continues after. The
@@ -115,24 +76,66 @@ def after_anchor(rows, anchor, ordering):
         | Q(**{f"{second.lstrip('-')}__{beyond}": anchor.public_id}))
 
 
-@public_page(reads=[*SignatoryFilters.base_fields, "after"])
+def reversed_ordering(ordering):
+    return tuple(name[1:] if name.startswith("-") else f"-{name}" for name in ordering)
+
+
+def keyset_page(query, rows, ordering, total, approved):
+    """One page of `rows`, its position and the links around it, without OFFSET.
+
+    `after` continues after a row, `before` goes back before one (read in the
+    reversed ordering, then turned round); `start` is the page's position,
+    carried by the links because counting the rows before it would cost a scan.
+    """
+    start = query.get("start", "")
+    start = min(int(start), max(total - 1, 0)) if _is_number(start, 8) else 0
+    after, before = query.get("after", ""), query.get("before", "")
+    anchor_id = before if CURSOR.fullmatch(before) else after
+    anchor = (approved.filter(public_id=int(anchor_id)).first()
+              if CURSOR.fullmatch(anchor_id) else None)
+    if anchor and CURSOR.fullmatch(before):
+        backwards = reversed_ordering(ordering)
+        page = list(after_anchor(rows.order_by(*backwards), anchor, backwards)[:PAGE_SIZE])
+        page.reverse()
+    else:
+        page = list((after_anchor(rows, anchor, ordering) if anchor else rows)[:PAGE_SIZE + 1])
+        if not anchor:
+            start = 0
+    links = {"next_query": None, "previous_query": None}
+    params = query.copy()
+    for name in ("after", "before", "start"):
+        params.pop(name, None)
+    shown = page[:PAGE_SIZE]
+    if shown and start + len(shown) < total:
+        links["next_query"] = _with(params, after=shown[-1].public_id, start=start + len(shown))
+    if shown and start > 0:
+        links["previous_query"] = _with(params, before=shown[0].public_id,
+                                        start=max(start - PAGE_SIZE, 0))
+    return shown, start, links
+
+
+def _is_number(value, max_length=12):
+    """ASCII digits only: "¹".isdigit() is true, and int() refuses it."""
+    return value.isascii() and value.isdigit() and len(value) < max_length
+
+
+def _with(params, **extra):
+    params = params.copy()
+    for name, value in extra.items():
+        params[name] = value
+    return params.urlencode()
+
+
+@public_page(reads=[*SignatoryFilters.base_fields, "after", "before", "start"])
 def signatories(request, slug):
     petition = published_or_404(slug)
     filters = SignatoryFilters(request.GET or None)
     ordering = ORDERINGS[filters.chosen_sort]
     rows = filters.apply(petition.signatures.approved()).select_related("party").order_by(
         *ordering)
-    after = request.GET.get("after", "")
-    if CURSOR.fullmatch(after):
-        anchor = petition.signatures.approved().filter(public_id=int(after)).first()
-        if anchor:
-            rows = after_anchor(rows, anchor, ordering)
-    page = list(rows[: PAGE_SIZE + 1])
-    next_query = None
-    if len(page) > PAGE_SIZE:
-        params = request.GET.copy()
-        params["after"] = page[PAGE_SIZE - 1].public_id
-        next_query = params.urlencode()
+    total = rows.count() if filters.is_filtering else approved_count(petition)
+    page, start, pages = keyset_page(request.GET, rows, ordering, total,
+                                     petition.signatures.approved())
     raw = public_figures(petition)
     labels = dict(Mandate.choices)
     figures = {**raw, "by_mandate": [(labels.get(code, code), n)
@@ -155,8 +158,12 @@ def signatories(request, slug):
     response = render(request, "signatures/list.html", {
         "petition": petition,
         "filters": filters,
-        "signatures": page[:PAGE_SIZE],
-        "next_query": next_query,
+        "signatures": page,
+        **pages,
+        "first_position": start + 1,
+        "last_position": start + len(page),
+        "total": total,
+        "export_query": filters.query(),
         "count": approved_count(petition),
         "figures": figures,
         "map_svg": map_svg,

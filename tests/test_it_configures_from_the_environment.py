@@ -26,8 +26,8 @@ def test_no_environment_means_the_embedded_default():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "True", "django.db.backends.sqlite3", "True",
-        "django.core.mail.backends.console.EmailBackend",
-        "django.core.cache.backends.locmem.LocMemCache",
+        "petition.console_mail.EmailBackend",
+        "django.core.cache.backends.filebased.FileBasedCache",
     ]
 
 

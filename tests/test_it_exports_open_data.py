@@ -34,7 +34,8 @@ def make_signature(petition, party, n=0, state="email_confirmed", **fields):
 def signatures(petition, parties, moderator):
     """Two approved, and one in each state that must never be published."""
     first = make_signature(petition, parties["PS"], 1, first_name="Zoé", last_name="Martin",
-                           mandate="municipal_councillor", locality="Paris", departement="75")
+                           mandate="municipal_councillor", locality="Paris", departement="75",
+                           locality_code="75056")
     first.approve(moderator, note="note interne de modération")
     second = make_signature(petition, parties["EELV"], 2, civility="M", first_name="Jean",
                             last_name="Durand", mandate="senator", locality="Nantes",
@@ -86,12 +87,13 @@ def test_the_csv_lists_approved_signatories_only_in_order_of_approval(client, pe
     assert [dict(zip(header, row, strict=True)) for row in rows] == [
         {"first_name": "Zoé", "last_name": "Martin",
          "title": "conseillère municipale de Paris (75)", "mandate": "municipal_councillor",
-         "mandate_label": "conseiller·e municipal·e", "locality": "Paris", "departement": "75",
+         "mandate_label": "conseiller·e municipal·e", "locality": "Paris",
+         "insee_code": "75056", "departement": "75",
          "departement_name": "Paris", "party": signatures[0].party.name,
          "approved_at": signatures[0].approved_at.isoformat(timespec="seconds")},
         {"first_name": "Jean", "last_name": "Durand", "title": "sénateur de Nantes (44)",
          "mandate": "senator", "mandate_label": "sénateur·rice", "locality": "Nantes",
-         "departement": "44", "departement_name": "Loire-Atlantique",
+         "insee_code": "", "departement": "44", "departement_name": "Loire-Atlantique",
          "party": signatures[1].party.name,
          "approved_at": signatures[1].approved_at.isoformat(timespec="seconds")},
     ]
@@ -292,3 +294,20 @@ def test_a_large_export_streams_in_flat_memory(client, petition, parties, capsys
     assert peak_100k < 20 * 2**20
     assert peak_100k < size_100k / 2  # the whole file never sits in memory
     assert peak_100k / peak_10k < 2
+
+
+def test_the_exports_honour_the_list_filters(client, petition, signatures, parties):
+    base = f"/p/{petition.slug}"
+    rows = csv_rows(client.get(base + "/signataires.csv?mandate=senator"))
+    assert [row[1] for row in rows[1:]] == ["Durand"]
+    rows = csv_rows(client.get(base + f"/signataires.csv?party={parties['PS'].pk}&excel=1"),
+                    delimiter=";")
+    assert [row[1] for row in rows[1:]] == ["Martin"]
+    body = json_body(client.get(base + "/signataires.json?departement=75"))
+    assert [record["insee_code"] for record in body["signatories"]] == ["75056"]
+    # A filter that does not validate filters nothing out, as on the page.
+    assert len(csv_rows(client.get(base + "/signataires.csv?departement=xx"))) == 3
+    # The list page links to the export of what it shows.
+    page = client.get(base + "/signatories/?mandate=senator").content.decode()
+    assert 'href="/p/vsa-jo-2024/signataires.csv?mandate=senator"' in page
+    assert 'href="/p/vsa-jo-2024/signataires.json?mandate=senator"' in page

@@ -65,7 +65,9 @@ def test_search_ignores_accents_case_and_punctuation_and_takes_codes(query):
 
 def test_a_postal_code_finds_every_commune_it_serves():
     assert set(codes(places.search("commune", "06660"))) == {"06120", "06119"}
-    assert codes(places.search("commune", "75001")) == ["75056", "75101"]
+    # Paris, not its 1st arrondissement: municipal councillors sit in the commune.
+    assert codes(places.search("commune", "75001")) == ["75056"]
+    assert codes(places.search("arrondissement", "75001")) == ["75101"]
     assert "06120" in codes(places.search("commune", "0666"))  # typed so far
 
 
@@ -256,7 +258,7 @@ def test_an_mep_needs_no_locality(client, petition, signature_data):
     ("community_councillor", "Métropole de Lyon", "200046977",
      "de la Métropole de Lyon (69)"),
     ("district_councillor", "Marseille 1er", "13201",
-     "de Marseille 1er Arrondissement (13)"),
+     "de Marseille 1er (13)"),
 ])
 def test_each_mandate_is_matched_against_its_own_kind_of_place(
         client, petition, signature_data, mandate, locality, code, french_title):
@@ -404,7 +406,7 @@ def test_a_mayor_picks_her_commune_with_the_keyboard(live_server, scripted_page,
     page.get_by_label("Madame").check()
     page.get_by_label("Prénom").fill("Claire")
     page.get_by_label("Nom :", exact=True).fill("Martin")
-    page.get_by_label("Adresse mail officielle").fill("claire.martin@orange.fr")
+    page.get_by_label("Adresse e-mail officielle").fill("claire.martin@orange.fr")
     page.get_by_label("Mandat :", exact=True).select_option("mayor")
     expect(page.locator(".field-circonscription")).to_be_hidden()  # deputies only
 
@@ -434,9 +436,45 @@ def test_a_mayor_picks_her_commune_with_the_keyboard(live_server, scripted_page,
     page.get_by_label("Parti :", exact=True).select_option(str(parties["PS"].pk))
     page.get_by_label("J'accepte").check()
     page.get_by_role("button", name="Signer").click()
-    expect(page.locator("h1")).to_have_text("Vérifiez votre boîte mail")
+    expect(page.locator("h1")).to_have_text("Vérifiez votre boîte de réception")
     signature = Signature.objects.get()
     assert (signature.locality_code, signature.locality, signature.departement) == (
         "06120", "Saint-Étienne-de-Tinée", "06")
     with translation.override("fr"):
         assert signature.title == "maire de Saint-Étienne-de-Tinée (06)"
+
+
+def test_municipal_councillors_are_not_offered_arrondissements():
+    names = [place.name for place in places.search("commune", "Paris", limit=30)]
+    assert "Paris" in names
+    assert not [name for name in names if "Arrondissement" in name]
+    assert places.match("commune", "Marseille 1er").place is None
+
+
+@pytest.mark.parametrize("civility, locality, departement, french, english", [
+    ("M", "CC de l'Est Lyonnais (CCEL)", "69",
+     "conseiller communautaire de la CC de l'Est Lyonnais (69)",
+     "intercommunal councillor, CC de l'Est Lyonnais (69)"),
+    ("F", "Métropole de Lyon", "69", "conseillère métropolitaine de la Métropole de Lyon (69)",
+     "metropolitan councillor, Métropole de Lyon (69)"),
+    ("F", "Toulouse Métropole", "31", "conseillère métropolitaine de Toulouse Métropole (31)",
+     "metropolitan councillor, Toulouse Métropole (31)"),
+    ("X", "Eurométropole de Strasbourg", "67",
+     "conseiller·e métropolitain·e de l'Eurométropole de Strasbourg (67)",
+     "metropolitan councillor, Eurométropole de Strasbourg (67)"),
+])
+def test_an_epci_councillor_is_titled_by_the_kind_of_epci(civility, locality, departement,
+                                                           french, english):
+    signature = Signature(mandate="community_councillor", civility=civility, locality=locality,
+                          departement=departement)
+    with translation.override("fr"):
+        assert signature.title == french
+    with translation.override("en"):
+        assert signature.title == english
+
+
+def test_a_district_councillor_of_paris_reads_paris_11e():
+    signature = Signature(mandate="district_councillor", civility="F",
+                          locality="Paris 11e Arrondissement", departement="75")
+    with translation.override("fr"):
+        assert signature.title == "conseillère d'arrondissement de Paris 11e (75)"

@@ -68,12 +68,43 @@ def test_sort_by_name_and_keyset_pages_are_stable(client, listed, monkeypatch):
     assert names(second) == ["Kerjean", "Le Goff"]
     third = client.get(LIST + "?" + second.context["next_query"])
     assert names(third) == ["Martin"] and third.context["next_query"] is None
+    assert "montrant 5 à 5 sur 5" in text(third)
+    # And back, page by page, to the start.
+    back = client.get(LIST + "?" + third.context["previous_query"])
+    assert names(back) == ["Kerjean", "Le Goff"]
+    assert "montrant 3 à 4 sur 5" in text(back)
+    start = client.get(LIST + "?" + back.context["previous_query"])
+    assert names(start) == ["Durand", "Émery"] and start.context["previous_query"] is None
+    assert "montrant 1 à 2 sur 5" in text(start)
+
+
+def text(response):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", response.content.decode()))
+
+
+def test_filtering_shows_the_number_of_results_not_the_total(client, listed):
+    page = text(client.get(LIST, {"mandate": "senator"}))
+    assert "3 signataires correspondent à ces filtres — montrant 1 à 3 sur 3" in page
+    one = text(client.get(LIST, {"mandate": "mayor"}))
+    assert "1 signataire correspond à ces filtres" in one
+    assert "correspond" not in text(client.get(LIST))
+    assert "montrant 1 à 5 sur 5" in text(client.get(LIST))
+
+
+def test_the_party_filter_does_not_offer_refused_parties(client, listed, parties):
+    page = client.get(LIST).content.decode()
+    party_select = page.split('name="party"')[1].split("</select>")[0]
+    options = re.findall(r'<option value="(\d+)"', party_select)
+    assert str(parties["PS"].pk) in options
+    assert str(parties["RN"].pk) not in options
+    assert parties["RN"].refused
 
 
 def test_bad_filter_values_are_ignored_not_a_500(client, listed):
     for params in ({"mandate": "emperor"}, {"departement": "<script>"}, {"party": "x"},
                    {"region": "Atlantis"}, {"after": "99999999999999999999"},
-                   {"q": "x" * 10_000}, {"sort": "email"}):
+                   {"q": "x" * 10_000}, {"sort": "email"}, {"after": "¹"}, {"before": "¹"},
+                   {"start": "¹"}, {"start": "99999999999"}, {"before": "1", "start": "3"}):
         response = client.get(LIST, params)
         assert response.status_code == 200
         assert "<script>" not in response.content.decode()

@@ -103,7 +103,10 @@ def test_an_address_that_signed_gets_the_already_signed_notice(
     delivery.deliver(notice.pk)
     message = smtp_server.wait_for(1)
     assert message["Subject"].startswith("Vous avez déjà signé")
-    assert "l'article de 7" in message["Subject"]  # plain text, not HTML-escaped
+    # The campaign's short display title, as plain text (not HTML-escaped), under 80.
+    assert "Non à la VSA" in message["Subject"]
+    assert message["Subject"].endswith("pétition des élu·es")
+    assert "&" not in message["Subject"] and len(message["Subject"]) < 80
     assert "/confirm/" not in text_part(message)
     assert "/p/vsa-jo-2024/resend/" in text_part(message)
 

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -76,10 +77,16 @@ def test_the_database_refuses_two_live_signatures_for_one_address(petition, part
 
 
 BAD_INPUT = [
-    ({"first_name": ""}, "first_name", "Ce champ est obligatoire."),
-    ({"email": "not-an-email"}, "email", "Saisissez une adresse de courriel valide."),
+    ({"first_name": ""}, "first_name", "Indiquez votre prénom"),
+    ({"last_name": ""}, "last_name", "Indiquez votre nom"),
+    ({"email": ""}, "email", "Indiquez votre adresse e-mail officielle"),
+    ({"mandate": ""}, "mandate", "Choisissez votre mandat"),
+    ({"party": ""}, "party", "Choisissez votre parti, ou « sans étiquette »"),
+    ({"civility": ""}, "civility", "Choisissez Madame, Monsieur ou Non précisé"),
+    ({"email": "not-an-email"}, "email",
+     "Indiquez une adresse e-mail au bon format, comme nom@mairie.fr"),
     ({"email": "a@b.fr\nBcc: victim@example.org"}, "email",
-     "Saisissez une adresse de courriel valide."),
+     "Indiquez une adresse e-mail au bon format, comme nom@mairie.fr"),
     ({"first_name": "A" * 10_000}, "first_name", "au plus 100 caractères"),
     ({"last_name": "<script>alert(1)</script>"}, "last_name",
      "Utilisez uniquement des lettres, des espaces, des traits d’union et des apostrophes."),
@@ -87,7 +94,7 @@ BAD_INPUT = [
     ({"mandate": "emperor"}, "mandate", "Sélectionnez un choix valide."),
     ({"party": "999999"}, "party", "Sélectionnez un choix valide."),
     ({"party": "not-a-number"}, "party", "Sélectionnez un choix valide."),
-    ({"civility": "Z"}, "civility", "Sélectionnez un choix valide."),
+    ({"civility": "Z"}, "civility", "Choisissez Madame, Monsieur ou Non précisé"),
     ({"departement": "00"}, "departement", "Sélectionnez un choix valide."),
     ({"consent": ""}, "consent", "La pétition publie chaque signature"),
     ({"comment": "x" * 281}, "comment", "au plus 280 caractères"),
@@ -130,7 +137,7 @@ def test_a_closed_petition_takes_no_signature(client, petition, signature_data):
     petition.closes_at = timezone.now()
     petition.save()
     response = client.post(URL, signature_data)
-    assert "Cette pétition est close." in response.content.decode()
+    assert "Cette pétition est close" in response.content.decode()
     assert not Signature.objects.exists()
 
 
@@ -139,3 +146,10 @@ def test_a_bot_filling_the_honeypot_saves_nothing(client, petition, signature_da
     assert response.status_code == 302  # the bot learns nothing
     assert not Signature.objects.exists()
     assert not EmailChallenge.objects.exists()
+
+
+def test_the_form_of_address_is_called_title_in_english(client, petition):
+    english = client.get("/en" + URL).content.decode()
+    assert "Civility" not in english
+    assert re.search(r"<legend[^>]*>Title", english)
+    assert re.search(r"<legend[^>]*>Civilité", client.get(URL).content.decode())

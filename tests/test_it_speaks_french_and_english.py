@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
     ("/en/p/vsa-jo-2024/", "Sign the petition", "en"),
     ("/p/vsa-jo-2024/signatories/", "Signataires", "fr"),
     ("/en/p/vsa-jo-2024/signatories/", "Signatories", "en"),
-    ("/p/vsa-jo-2024/check-inbox/", "Vérifiez votre boîte mail", "fr"),
+    ("/p/vsa-jo-2024/check-inbox/", "Vérifiez votre boîte de réception", "fr"),
     ("/en/p/vsa-jo-2024/check-inbox/", "Check your inbox", "en"),
 ])
 def test_pages_speak_the_language_of_their_url(client, petition, url, expected, lang):
@@ -58,3 +58,19 @@ def test_the_catalogues_cover_every_message_in_the_code(tmp_path):
     missing = {line for line in result.stdout.splitlines()
                if line.startswith("msgid ") and line != 'msgid ""'} - msgids
     assert not missing, f"Run makemessages; missing: {sorted(missing)}"
+
+
+def test_french_says_e_mail_throughout():
+    """One word for email: « e-mail », never « adresse mail » or « courriel » beside it."""
+    import gettext
+    from pathlib import Path
+
+    from django.conf import settings
+
+    mo = Path(settings.BASE_DIR) / "locale/fr/LC_MESSAGES/django.mo"
+    with mo.open("rb") as file:
+        catalogue = gettext.GNUTranslations(file)._catalog
+    french = " ".join(str(text) for text in catalogue.values()).lower()
+    assert "e-mail" in french
+    for other in ("adresse mail", "courriel", "boîte mail", " mail "):
+        assert other not in french, other

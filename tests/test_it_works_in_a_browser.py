@@ -31,14 +31,14 @@ def test_read_sign_confirm_in_the_browser(
         live_server, browser_page, petition, parties, smtp_server, celery_worker_on_redis):
     page = browser_page
     page.goto(live_server.url + "/")
-    expect(page.locator("h1").first).to_contain_text("vidéosurveillance algorithmique")
+    expect(page.locator("h1").first).to_contain_text("Non à la VSA")
     expect(page.locator("li.footnote-item")).to_have_count(9)
-    page.get_by_role("link", name="Signer la pétition").click()
+    page.get_by_role("link", name="Signer la pétition").first.click()
 
     page.get_by_label("Madame").check()
     page.get_by_label("Prénom").fill("Camille")
     page.get_by_label("Nom :", exact=True).fill("Martin")
-    page.get_by_label("Adresse mail officielle").fill("camille.martin@ville-exemple.fr")
+    page.get_by_label("Adresse e-mail officielle").fill("camille.martin@ville-exemple.fr")
     page.get_by_label("Mandat :", exact=True).select_option("mayor")
     page.get_by_label("Localité du mandat").fill("Orléans")
     page.get_by_label("Département").select_option("45")
@@ -46,7 +46,7 @@ def test_read_sign_confirm_in_the_browser(
     page.get_by_label("J'accepte").check()
     page.get_by_role("button", name="Signer").click()
 
-    expect(page.locator("h1")).to_have_text("Vérifiez votre boîte mail")
+    expect(page.locator("h1")).to_have_text("Vérifiez votre boîte de réception")
     message = smtp_server.wait_for(1, timeout=30)
     assert message["To"] == "camille.martin@ville-exemple.fr"
 
@@ -122,3 +122,127 @@ def test_a_moderator_filters_the_queue_rejects_one_and_approves_another(
     rejected = Signature.objects.get(last_name="Lepen").decisions.last()
     assert (rejected.reason.code, rejected.note, rejected.actor) == ("far-right",
                                                                       "Tête de liste RN", user)
+
+
+def test_a_sign_bar_stays_in_view_on_small_screens(live_server, browser_page, petition):
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 667})
+    page.goto(live_server.url + "/p/vsa-jo-2024/")
+    bar = page.locator(".sticky-sign")
+    # Halfway through the text, the bar sits on the bottom edge of the screen.
+    page.locator(".petition-text p").nth(8).scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    assert box is not None and abs(box["y"] + box["height"] - 667) < 2, box
+    expect(bar.get_by_role("link", name="Signer la pétition")).to_be_visible()
+    bar.get_by_role("link", name="Signer la pétition").click()
+    expect(page.locator("h1")).to_have_text("Signer la pétition")
+    # On a wide screen the header's button is enough: no bar.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server.url + "/p/vsa-jo-2024/")
+    expect(page.locator(".sticky-sign")).to_be_hidden()
+    expect(page.locator("header.campaign").get_by_role("link", name="Signer la pétition")
+           ).to_be_in_viewport()
+
+
+def test_errors_take_the_focus_and_each_link_lands_on_its_field(
+        live_server, browser_page, petition, parties):
+    page = browser_page
+    page.goto(live_server.url + "/p/vsa-jo-2024/sign/")
+    page.get_by_role("button", name="Signer").click()
+    assert page.title().startswith("Erreur\u202f: ")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Indiquez votre prénom")
+    assert "Ce champ est obligatoire" not in summary.inner_text()
+    # The civility is a group of radio buttons: the link lands on the first one.
+    summary.get_by_role("link", name="Choisissez Madame, Monsieur ou Non précisé").click()
+    expect(page.get_by_label("Madame")).to_be_focused()
+    summary.get_by_role("link", name="Indiquez votre prénom").click()
+    expect(page.get_by_label("Prénom")).to_be_focused()
+
+
+def test_other_fields_are_optional_without_javascript(live_server, browser_page, petition,
+                                                      parties):
+    page = browser_page
+    page.goto(live_server.url + "/p/vsa-jo-2024/sign/")
+    expect(page.get_by_label("Votre mandat, si « autre » (facultatif)")).to_be_visible()
+    expect(page.get_by_label("Nom du parti, si « autre » (facultatif)")).to_be_visible()
+
+
+def test_other_fields_appear_once_other_is_chosen_with_javascript(
+        live_server, scripted_page, petition, parties):
+    page = scripted_page
+    page.goto(live_server.url + "/p/vsa-jo-2024/sign/")
+    mandate_other = page.locator("#id_mandate_other")
+    party_detail = page.locator("#id_party_detail")
+    expect(mandate_other).to_be_hidden()
+    expect(party_detail).to_be_hidden()
+    page.get_by_label("Mandat :", exact=True).select_option("other")
+    expect(mandate_other).to_be_visible()
+    # Shown, it is needed: its label no longer says optional.
+    expect(page.locator("label[for=id_mandate_other]")).to_have_text("Votre mandat, si « autre » :")
+    page.get_by_label("Mandat :", exact=True).select_option("mayor")
+    expect(mandate_other).to_be_hidden()
+    page.get_by_label("Parti :", exact=True).select_option(str(parties["Autre"].pk))
+    expect(party_detail).to_be_visible()
+    page.get_by_label("Parti :", exact=True).select_option(str(parties["PS"].pk))
+    expect(party_detail).to_be_hidden()
+
+
+def test_the_list_shows_the_filtered_count_and_pages_both_ways(
+        live_server, browser_page, petition, parties, monkeypatch):
+    from django.utils import timezone
+
+    from signatures import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    people = [("senator", "29"), ("senator", "56"), ("senator", "35"), ("mayor", "29")]
+    created = [Signature.objects.create(
+        petition=petition, civility="F", first_name="Anne", last_name=f"Nom{n}",
+        email=f"a{n}@mairie.fr", mandate=mandate, locality="Brest", departement=dep,
+        party=parties["PS"], consented_at=timezone.now()) for n, (mandate, dep) in
+        enumerate(people)]
+    rows = Signature.objects.filter(pk__in=[s.pk for s in created])
+    rows.move("confirm_email")
+    rows.move("approve")
+    page = browser_page
+    page.goto(live_server.url + "/p/vsa-jo-2024/signatories/")
+    page.get_by_label("Mandat").select_option("senator")
+    page.get_by_role("button", name="Afficher").click()
+    count = page.locator(".result-count")
+    expect(count).to_have_text("3 signataires correspondent à ces filtres — montrant 1 à 2 sur 3")
+    page.get_by_role("link", name="Signataires suivant·es").click()
+    expect(count).to_contain_text("montrant 3 à 3 sur 3")
+    expect(page.locator(".signatories li")).to_have_count(1)
+    page.get_by_role("link", name="Signataires précédent·es").click()
+    expect(count).to_contain_text("montrant 1 à 2 sur 3")
+    expect(page.get_by_role("link", name="Signataires précédent·es")).to_have_count(0)
+
+
+def test_the_map_has_a_legend_of_its_colour_classes(live_server, browser_page, petition,
+                                                    parties):
+    from django.utils import timezone
+
+    created = [Signature.objects.create(
+        petition=petition, civility="F", first_name="Anne", last_name=f"Nom{n}",
+        email=f"m{n}@mairie.fr", mandate="mayor", locality="Brest", departement=dep,
+        party=parties["PS"], consented_at=timezone.now())
+        for n, dep in enumerate(["29"] * 6 + ["56"] * 2 + ["35"])]
+    rows = Signature.objects.filter(pk__in=[s.pk for s in created])
+    rows.move("confirm_email")
+    rows.move("approve")
+    page = browser_page
+    page.goto(live_server.url + "/p/vsa-jo-2024/signatories/")
+    legend = page.locator(".map-legend")
+    expect(legend).to_be_visible()
+    items = legend.locator("li")
+    texts = [text.strip() for text in items.all_inner_texts()]
+    assert texts[0] == "aucune" and texts[-1].endswith("à 6"), texts
+    # Each swatch has the colour of its class on the map, and the classes differ.
+    swatch_colours = [items.nth(i).locator(".swatch").evaluate(
+        "e => getComputedStyle(e).backgroundColor") for i in range(items.count())]
+    assert len(set(swatch_colours)) == len(swatch_colours)
+    finistere = page.locator(".fr-map a[href$='departement=29'] path").first
+    assert finistere.evaluate("e => getComputedStyle(e).fill") == swatch_colours[-1]
+    # The table of every département is folded away.
+    expect(page.locator("details.departement-table table")).to_be_hidden()

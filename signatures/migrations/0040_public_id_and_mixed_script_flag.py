@@ -28,7 +28,7 @@ def flag_mixed_scripts(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    dependencies = [("signatures", "0050_register_nuance_and_ended_mandates")]
+    dependencies = [("signatures", "0030_signatures_received_outside_the_form")]
 
     operations = [
         migrations.AddField(

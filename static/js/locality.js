@@ -166,6 +166,31 @@
   var localityField = fieldOf("locality");
   var departementField = fieldOf("departement");
   var circonscriptionField = fieldOf("circonscription");
+  var mandateOtherField = fieldOf("mandate_other");
+  var partyDetailField = fieldOf("party_detail");
+  var party = form.querySelector("[name=party]");
+  var partiesWithDetail = party ? JSON.parse(party.getAttribute("data-with-detail") || "[]") : [];
+
+  // An "other" field shows only once "other" is chosen; shown, it is needed, so its
+  // label loses the "(optional)" it carries for readers without JavaScript.
+  function showWhen(field, shown) {
+    if (!field) { return; }
+    var label = field.querySelector("label");
+    if (label && !label.hasAttribute("data-optional-label")) {
+      label.setAttribute("data-optional-label", label.textContent);
+    }
+    field.hidden = !shown && !field.classList.contains("has-error");
+    if (label) {
+      var text = label.getAttribute("data-optional-label");
+      label.textContent = field.hidden ? text : text.replace(/\s*\([^()]*\)(?=\s*:?\s*$)/, "");
+    }
+  }
+
+  function adaptParty() {
+    showWhen(partyDetailField, party && partiesWithDetail.indexOf(party.value) !== -1);
+  }
+  if (party) { party.addEventListener("change", adaptParty); }
+  adaptParty();
 
   function adapt() {
     var value = mandate ? mandate.value : "";
@@ -176,6 +201,7 @@
       circonscriptionField.hidden = value !== "deputy" &&
         !circonscriptionField.classList.contains("has-error");
     }
+    showWhen(mandateOtherField, value === "other");
   }
 
   if (mandate) {

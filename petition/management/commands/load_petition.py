@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from petition.models import Petition
-from petition.seed import load_first_petition
+from petition.seed import FIRST_PETITION, load_first_petition
 
 
 class Command(BaseCommand):
@@ -9,4 +9,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = load_first_petition(Petition)
-        self.stdout.write("Petition loaded." if created else "Petition already present.")
+        if created:
+            self.stdout.write(f"The first petition ({FIRST_PETITION}) was loaded from "
+                              "petition/content/.")
+        else:
+            # On a fresh clone the migrations have already loaded it: nothing is wrong.
+            self.stdout.write(f"The first petition ({FIRST_PETITION}) is in the database "
+                              "already (loaded by the migrations, or edited by staff): "
+                              "left as it is.")

@@ -7,6 +7,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from petition.models import Petition
+from signatures.figures import repair
 from signatures.models import Party, Signature
 from signatures.places import departements
 from signatures.titles import Mandate
@@ -15,6 +16,9 @@ FIRST = ["Anne", "Camille", "Hélène", "Yann", "Paul", "Zoé", "Léa", "Karim",
          "Marie-Hélène", "Gwenaël", "Inès", "Olivier", "Sophie", "Mathieu", "Aïcha", "Loïc"]
 LAST = ["Martin", "Le Goff", "Durand", "Kerjean", "Émery", "Moreau", "Benali", "Dupont-Moreau",
         "Lefèvre", "Nguyen", "Garcia", "Rousseau", "Le Bihan", "Fontaine", "Mercier", "Faure"]
+
+
+DEMO_DOMAIN = "@demo.invalid"
 
 
 class Command(BaseCommand):
@@ -35,12 +39,16 @@ class Command(BaseCommand):
         mandates = [m for m in Mandate.values if m != Mandate.OTHER]
         # Demo signatories get no approval email.
         with transaction.atomic(), override_settings(NOTIFY_SIGNER_ON_APPROVAL=False):
+            # Run again, it replaces its own signatories (their addresses say they are demo).
+            _rows, by_model = Signature.objects.filter(
+                petition=petition, email__endswith=DEMO_DOMAIN).delete()
+            replaced = by_model.get(Signature._meta.label, 0)
             created = []
             for n in range(count):
                 code = rng.choice(codes[:96] * 3 + codes)
                 signature = Signature(
                     petition=petition, civility=rng.choice("FMX"), first_name=rng.choice(FIRST),
-                    last_name=rng.choice(LAST), email=f"demo{n}@demo.invalid",
+                    last_name=rng.choice(LAST), email=f"demo{n}{DEMO_DOMAIN}",
                     mandate=rng.choice(mandates), locality=departements()[code],
                     departement=code, party=rng.choice(parties), consented_at=timezone.now(),
                 )
@@ -49,4 +57,8 @@ class Command(BaseCommand):
             moved = Signature.objects.filter(pk__in=created)
             moved.move("confirm_email")
             moved.move("approve")
-        self.stdout.write(f"{count} demo signatories approved on “{petition}”.")
+        # Deleting rows moves no state: recount, so the running site shows the new figures.
+        repair([petition.pk])
+        self.stdout.write(f"{count} demo signatories approved on “{petition}”"
+                          + (f" (replacing the {replaced} of an earlier run)." if replaced
+                             else "."))

@@ -1,0 +1,69 @@
+"""The public list's filters, shared by the list page and the open-data exports."""
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from .models import Party, fold
+from .places import departement_choices, regions
+from .titles import Mandate
+from .widgets import QuickSelect
+
+
+class SignatoryFilters(forms.Form):
+    """The public list's filters: every value is checked before it reaches a query."""
+
+    q = forms.CharField(label=_("Search a name or a locality"), required=False, max_length=100)
+    mandate = forms.ChoiceField(label=_("Mandate"), required=False,
+                                choices=[("", _("All mandates"))] + Mandate.choices)
+    region = forms.ChoiceField(label=_("Région"), required=False)
+    departement = forms.ChoiceField(label=_("Département"), required=False)
+    # Refused parties have no approved signatory: offering them would list nothing.
+    party = forms.ModelChoiceField(label=_("Party"), required=False,
+                                   queryset=Party.objects.filter(refused=False),
+                                   empty_label=_("All parties"))
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
+        ("date", _("latest approved first")), ("name", _("name"))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("All régions"))] + [
+            (name, name) for name in regions()]
+        self.fields["departement"].choices = [("", _("All départements"))] + [
+            choice for choice in departement_choices() if choice[0]]
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.choices)
+
+    def apply(self, rows):
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("q"):
+            rows = rows.filter(search_key__contains=fold(data["q"]))
+        if data.get("mandate"):
+            rows = rows.filter(mandate=data["mandate"])
+        if data.get("region"):
+            rows = rows.filter(departement__in=regions()[data["region"]])
+        if data.get("departement"):
+            rows = rows.filter(departement=data["departement"])
+        if data.get("party"):
+            rows = rows.filter(party=data["party"])
+        return rows
+
+    @property
+    def is_filtering(self):
+        data = self.cleaned_data if self.is_valid() else {}
+        return any(data.get(name) for name in ("q", "mandate", "region", "departement", "party"))
+
+    def query(self):
+        """The active filters as a query string, for the export links."""
+        data = self.cleaned_data if self.is_valid() else {}
+        params = QueryDict(mutable=True)
+        for name in ("q", "mandate", "region", "departement", "party", "sort"):
+            value = data.get(name)
+            if value:
+                params[name] = value.pk if isinstance(value, Party) else value
+        return params.urlencode()
+
+    @property
+    def chosen_sort(self):
+        return (self.cleaned_data.get("sort") if self.is_valid() else None) or "date"
