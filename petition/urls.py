@@ -14,6 +14,7 @@ from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("", include("verification.health_urls")),
     path("anymail/", include("anymail.urls")),
 ]
 

@@ -223,9 +223,9 @@ def broken_broker():
         try:
             yield
         finally:
-            from petition.tasks import OutboxTask
+            from petition.tasks import broker
 
-            OutboxTask._broker_down_until = 0.0  # the broker is back
+            broker.reset()  # the broker is back
             app.conf.broker_url = saved
             app._pool = None
             app.amqp._producer_pool = None
