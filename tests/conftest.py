@@ -366,7 +366,8 @@ def _point_celery_at(url):
 @pytest.fixture
 def own_redis(settings):
     """This process's cache and Celery publisher on a redis-server of the test's own."""
-    from petition import cache_backend, ratelimit
+    from petition import cache_backend
+    from petition.web import ratelimit
     from petition.celery import app
     from petition.tasks import broker
 
@@ -400,7 +401,8 @@ def celery_processes(transactional_db, own_redis, tmp_path):
     started = []
 
     class Processes:
-        env = {**os.environ,
+        # Not the test process's DJANGO_ALLOW_ASYNC_UNSAFE: the workers' system checks refuse it.
+        env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
                "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
                "REDIS_URL": own_redis.url, "MAILER": "smtp", "SMTP_HOST": "127.0.0.1",
                "SMTP_TIMEOUT": "10", "CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING",

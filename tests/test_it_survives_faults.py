@@ -31,7 +31,8 @@ def sign(client, signature_data, n):
     """One signer's POST and the page it leads to; returns (seconds, page)."""
     started = time.monotonic()
     response = client.post("/p/vsa-jo-2024/sign/", {
-        **signature_data, "email": f"elu{n}@mairie-exemple.fr", "last_name": f"Dupont {letters(n)}"})
+        **signature_data, "email": f"elu{n}@mairie-exemple.fr",
+        "last_name": f"Dupont {letters(n)}"})
     assert response.status_code == 302, response.content.decode()[:500]
     page = client.get(response["Location"]).content.decode()
     return time.monotonic() - started, page
@@ -185,7 +186,8 @@ def test_a_worker_killed_mid_send_is_replaced_by_another_within_minutes(
         celery_processes, petition, signature_data):
     from aiosmtpd.controller import Controller
 
-    from .conftest import Mailbox, free_port
+    from .conftest import Mailbox
+    from .ports import free_port
 
     mailbox = Mailbox(port=free_port())
     handler = _StallingHandler(mailbox)
