@@ -367,9 +367,9 @@ def _point_celery_at(url):
 def own_redis(settings):
     """This process's cache and Celery publisher on a redis-server of the test's own."""
     from petition import cache_backend
-    from petition.web import ratelimit
     from petition.celery import app
     from petition.tasks import broker
+    from petition.web import ratelimit
 
     server = RedisServer().start()
     saved_broker = app.conf.broker_url
