@@ -149,8 +149,10 @@ def run_fault(name, steps, workers, sink, party, sweep):
 
 def main():
     dns = LoopbackDNS().start()
-    setup_django(CHALLENGE_REQUEUE_AFTER_SECONDS="2", CHALLENGE_STUCK_SENDING_SECONDS="5",
+    setup_django(CHALLENGE_REQUEUE_AFTER_SECONDS="10", CHALLENGE_STUCK_SENDING_SECONDS="5",
                  WORKER_HEARTBEAT_SECONDS="1", DNS_NAMESERVERS=dns.address)
+    from django.db import close_old_connections
+
     from signatures.models import Party
     from verification.tasks import requeue_stale_challenges
 
@@ -161,10 +163,11 @@ def main():
         """What beat does every CHALLENGE_SWEEP_SECONDS (here 2 s), from this process."""
         if time.monotonic() - last_sweep[0] >= 2:
             last_sweep[0] = time.monotonic()
+            close_old_connections()  # as before each task in a worker (petition/worker.py)
             try:
                 requeue_stale_challenges()
             except Exception as error:  # Redis or the database away: next tick
-                print("sweep failed:", type(error).__name__, flush=True)
+                print("sweep failed:", type(error).__name__, str(error)[:200], flush=True)
 
     rows = []
     with Sink() as sink:

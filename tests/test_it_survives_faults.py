@@ -213,3 +213,22 @@ def test_a_worker_killed_mid_send_is_replaced_by_another_within_minutes(
         assert EmailChallenge.objects.get().claimed_by != challenge.claimed_by
     finally:
         controller.stop()
+
+
+def test_while_redis_is_down_the_rate_limits_still_stop_a_flood(
+        own_redis, petition, signature_data, settings, dns_server):
+    from signatures.models import Signature
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sign-ip": (3, 3600)}
+    own_redis.kill()
+    client = Client()
+    answers = [client.post("/p/vsa-jo-2024/sign/", {
+        **signature_data, "email": f"flood{n}@mairie-exemple.fr",
+        "last_name": f"Dupont {letters(n)}"}) for n in range(6)]
+    assert [answer.status_code for answer in answers[:3]] == [302, 302, 302]
+    assert all(answer.status_code == 200 for answer in answers[3:])  # the form again
+    assert "Trop de signatures" in answers[-1].content.decode()
+    assert Signature.objects.count() == 3
+    # The domain was not asked of DNS without its cache: marked for beat to check.
+    assert set(Signature.objects.values_list("email_domain_check", flat=True)) == {"unchecked"}
+    assert dns_server.queries_for("mairie-exemple.fr") == 0
