@@ -403,7 +403,8 @@ def celery_processes(transactional_db, own_redis, tmp_path):
     class Processes:
         # Not the test process's DJANGO_ALLOW_ASYNC_UNSAFE: the workers' system checks refuse it.
         env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-               "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+               "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+                               "?application_name=celery-test",
                "REDIS_URL": own_redis.url, "MAILER": "smtp", "SMTP_HOST": "127.0.0.1",
                "SMTP_TIMEOUT": "10", "CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING",
                "WORKER_HEARTBEAT_SECONDS": "1", "CHALLENGE_STUCK_SENDING_SECONDS": "6",
