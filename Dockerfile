@@ -16,7 +16,9 @@ COPY pyproject.toml README.md ./
 COPY petition ./petition
 COPY signatures ./signatures
 COPY verification ./verification
-RUN pip install .
+# EXTRAS=errors adds the error tracker's SDK (SENTRY_DSN): docker compose build --build-arg EXTRAS=errors
+ARG EXTRAS=""
+RUN pip install ".${EXTRAS:+[$EXTRAS]}"
 COPY . .
 # The settings need a key and a database to load; neither is used by these commands.
 RUN export SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \

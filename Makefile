@@ -79,5 +79,4 @@ bench: test-deps
 	$(BIN)/python bench/web.py
 	cd bench && DJANGO_SETTINGS_MODULE=petition.settings ../$(BIN)/python locality_search.py 2000
 	cd bench && ../$(BIN)/python outbox_soak.py 1000
-	cd bench && ../$(BIN)/python outbox_soak.py 1000 --crash
 	cd bench && ../$(BIN)/python rne_import.py

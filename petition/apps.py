@@ -12,6 +12,7 @@ class PetitionConfig(AppConfig):
 
     def ready(self):
         checks.register()
+        from . import worker  # noqa: F401  (Celery signal receivers)
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

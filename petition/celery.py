@@ -23,3 +23,21 @@ def worker_refuses_a_bad_configuration(sender=None, **kwargs):
 @signals.beat_init.connect
 def beat_refuses_a_bad_configuration(sender=None, **kwargs):
     refuse_to_start("Celery beat")
+
+
+@signals.celeryd_init.connect
+@signals.beat_init.connect
+def off_the_request_path(**kwargs):
+    """Workers and beat may wait for a slow broker longer than a web request may.
+
+    The settings' broker timeouts are the web's (≤ 200 ms, a publish from a
+    request). Here no signer waits: a blip of Redis must not count as an
+    outage that drops the consumer's connection.
+    """
+    from django.conf import settings
+
+    seconds = settings.WORKER_BROKER_TIMEOUT
+    app.conf.broker_connection_timeout = seconds
+    app.conf.broker_transport_options = {
+        **app.conf.broker_transport_options,
+        "socket_connect_timeout": seconds, "socket_timeout": seconds}

@@ -147,3 +147,34 @@ class Petition(models.Model):
 
 def published_or_404(slug) -> Petition:
     return get_object_or_404(Petition.objects.published(), slug=slug)
+
+
+class HeartbeatQuerySet(models.QuerySet):
+    def workers_seen_since(self, since):
+        return self.filter(kind=Heartbeat.Kind.WORKER, seen_at__gt=since)
+
+    def last_seen(self, kind):
+        return (self.filter(kind=kind).order_by("-seen_at")
+                .values_list("seen_at", flat=True).first())
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of one Celery worker process, or of beat (petition/heartbeats.py)."""
+
+    class Kind(models.TextChoices):
+        WORKER = "worker", _("worker process")
+        BEAT = "beat", _("beat (scheduler)")
+
+    # host:pid:nonce for a worker process (the name its claims carry), beat@host for beat.
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    seen_at = models.DateTimeField(_("last seen at"))
+
+    objects = HeartbeatQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self):
+        return f"{self.name} ({self.seen_at:%Y-%m-%d %H:%M:%S})"

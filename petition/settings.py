@@ -97,6 +97,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# A kept connection is checked (SELECT 1) before a request or a task first uses
+# it: a database restart or a killed backend costs a reconnect, not a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -116,12 +119,18 @@ def _next_database(url: str) -> str:
 # database of REDIS_URL's server: apart in name, not in memory.
 CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default=_next_database(REDIS_URL) if REDIS_URL
                           else "")
+# Every Redis call of a request waits at most this long (connect, then each
+# reply). Redis answers in well under a millisecond; beyond this it is away,
+# and the request takes its degraded path (petition/cache_backend.py).
+REDIS_REQUEST_TIMEOUT = env.float("REDIS_REQUEST_TIMEOUT", default=0.2)
 if CACHE_REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "petition.cache_backend.GuardedRedisCache",
             "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": "pe",
+            "OPTIONS": {"socket_connect_timeout": REDIS_REQUEST_TIMEOUT,
+                        "socket_timeout": REDIS_REQUEST_TIMEOUT},
         }
     }
 elif EMBEDDED:
@@ -289,24 +298,32 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = {"email": {}, "default": {}}
 CELERY_TASK_ROUTES = {"verification.tasks.send_challenge": {"queue": "email"}}
-# Publishing happens inside a web request: fail fast when Redis is down. The
-# outbox row is already committed and the beat sweeper will queue it again.
+# Publishing happens inside a web request: fail fast when Redis is down or
+# frozen. The outbox row is already committed and the beat sweeper will queue
+# it again. Workers and beat are not on a request path: they get longer
+# timeouts when they start (petition/celery.py, WORKER_BROKER_TIMEOUT).
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_REQUEST_TIMEOUT
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Publishing from a request: one quick try, no back-off sleeps.
     "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
-    "socket_connect_timeout": 2,
-    "socket_timeout": 5,
+    "socket_connect_timeout": REDIS_REQUEST_TIMEOUT,
+    "socket_timeout": REDIS_REQUEST_TIMEOUT,
     "visibility_timeout": 3600,
 }
+WORKER_BROKER_TIMEOUT = 5
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat renews its heartbeat from its loop (petition/heartbeats.py).
+CELERY_BEAT_SCHEDULER = "petition.heartbeats:HeartbeatScheduler"
+# The sweeper's tick: a lost or dead-claimed row waits at most this long past
+# its threshold (CHALLENGE_REQUEUE_AFTER_SECONDS, CHALLENGE_STUCK_SENDING_SECONDS).
+CHALLENGE_SWEEP_SECONDS = env.int("CHALLENGE_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-challenges": {
         "task": "verification.tasks.requeue_stale_challenges",
-        "schedule": 120.0,
+        "schedule": float(CHALLENGE_SWEEP_SECONDS),
     },
     "send-reminders": {
         "task": "verification.tasks.send_reminders",
@@ -379,9 +396,17 @@ CHALLENGE_TOKEN_TTL_DAYS = env.int("CHALLENGE_TOKEN_TTL_DAYS", default=7)
 # to the broker (outage at commit time, worker crash) and queued again.
 CHALLENGE_REQUEUE_AFTER_SECONDS = env.int("CHALLENGE_REQUEUE_AFTER_SECONDS", default=180)
 CHALLENGE_MAX_ATTEMPTS = env.int("CHALLENGE_MAX_ATTEMPTS", default=8)
-# A row claimed this long ago and never recorded: its worker died mid-send.
-# It is sent again (at least once); keep this well above an SMTP timeout.
-CHALLENGE_STUCK_SENDING_SECONDS = env.int("CHALLENGE_STUCK_SENDING_SECONDS", default=900)
+# A row being sent carries its worker process's name, and each worker process
+# records a heartbeat every WORKER_HEARTBEAT_SECONDS. A row claimed at least
+# this long ago by a process silent for at least this long: its worker died
+# mid-send, and it is sent again (at least once). A slow send by a live
+# worker is never taken from it. Keep it several heartbeats long.
+CHALLENGE_STUCK_SENDING_SECONDS = env.int("CHALLENGE_STUCK_SENDING_SECONDS", default=120)
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10)
+# Touched at each heartbeat: the compose health check of worker and beat is its age.
+HEARTBEAT_FILE = env.str("HEARTBEAT_FILE", default="")
+# /healthz/system fails when the oldest email still waiting is older than this.
+OUTBOX_LATE_SECONDS = env.int("OUTBOX_LATE_SECONDS", default=600)
 # Tell signers of the moderators' decisions (never the internal note).
 NOTIFY_SIGNER_ON_APPROVAL = env.bool("NOTIFY_SIGNER_ON_APPROVAL", default=True)
 NOTIFY_SIGNER_ON_REJECTION = env.bool("NOTIFY_SIGNER_ON_REJECTION", default=False)
@@ -424,16 +449,53 @@ SIGNATURE_IMPORT_MAX_ROWS = env.int("SIGNATURE_IMPORT_MAX_ROWS", default=20_000)
 # address is marked "unchecked" after 2 seconds and checked again by beat.
 DNS_NAMESERVERS = env.list("DNS_NAMESERVERS", default=[])
 
+# --- Errors reach someone ---------------------------------------------------
+# ADMINS: addresses that get an email for each error logged by the web or a
+# worker (a 500, a task that failed), comma-separated. Empty: errors are only
+# in the log.
+ADMINS = env.list("ADMINS", default=[])
+EMAIL_SUBJECT_PREFIX = env.str("EMAIL_SUBJECT_PREFIX", default="[petition-elus] ")
+# An error tracker speaking Sentry's protocol (a self-hosted GlitchTip, or
+# Sentry): off unless SENTRY_DSN is set, and then the optional extra
+# `pip install ".[errors]"` is needed. No personal data is sent: no IPs, no
+# cookies, no request bodies.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+    except ImportError as missing:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            'SENTRY_DSN is set but sentry-sdk is not installed: pip install ".[errors]"'
+        ) from missing
+    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False, max_request_body_size="never",
+                    traces_sample_rate=0.0,
+                    environment=env.str("SENTRY_ENVIRONMENT", default="production"))
+
 # One JSON object per line on stdout outside the local default, for the
 # container's log collector; plain text on the developer's terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "petition.logs.JsonFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
-                             **({} if DEBUG else {"formatter": "json"})}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
+                    **({} if DEBUG else {"formatter": "json"})},
+        # Does nothing while ADMINS is empty.
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
+                        "filters": ["require_debug_false"]},
+    },
+    "root": {"handlers": ["console", "mail_admins"],
+             "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own handlers would mail a second copy through the root.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # Forged Host headers are the internet's noise, not an error to mail.
+        "django.security.DisallowedHost": {"handlers": ["console"], "propagate": False},
+    },
 }
 # Celery workers log through the same configuration instead of their own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -2,12 +2,18 @@
 
 import functools
 import logging
-import time
 
 from celery.contrib.django.task import DjangoTask
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+
+from .breaker import CircuitBreaker, Open
 
 logger = logging.getLogger(__name__)
+
+# After a failed publish, requests stop trying for a while: during an outage,
+# signing stays as fast as usual and the sweeper catches up.
+BROKER_BACKOFF_SECONDS = 10
+broker = CircuitBreaker("Broker (Redis)", BROKER_BACKOFF_SECONDS, (Exception,))
 
 
 class OutboxTask(DjangoTask):
@@ -17,24 +23,28 @@ class OutboxTask(DjangoTask):
     hook, so a broker that is down turns an already-saved signature into a
     500. Our rows are an outbox: if publishing fails, the row stays queued
     and the beat sweeper publishes it again.
+
+    A task that meets a lost database connection is run again, a few seconds
+    later, on a fresh connection (petition/worker.py), instead of being dropped.
+    Every task is written to be run again safely.
     """
 
     abstract = True
-    # After a failed publish, requests stop trying for a while: during an
-    # outage, signing stays as fast as usual and the sweeper catches up.
-    BROKER_BACKOFF_SECONDS = 10
-    _broker_down_until = 0.0
+    autoretry_for = (OperationalError, InterfaceError)
+    retry_backoff = 2
+    retry_backoff_max = 60
+    retry_jitter = True
+    max_retries = 5
 
     def delay_on_commit(self, *args, **kwargs):
         transaction.on_commit(functools.partial(self._publish_or_log, args, kwargs))
 
     def _publish_or_log(self, args, kwargs):
-        if time.monotonic() < OutboxTask._broker_down_until:
-            logger.info("Broker recently down: %s left to the sweeper", self.name)
-            return
         try:
-            self.delay(*args, **kwargs)
+            with broker.guard():
+                self.delay(*args, **kwargs)
+        except Open:
+            logger.info("Broker recently down: %s left to the sweeper", self.name)
         except Exception as error:
-            OutboxTask._broker_down_until = time.monotonic() + self.BROKER_BACKOFF_SECONDS
             logger.warning("Could not publish %s (%s); the sweeper will retry", self.name,
                            error)

@@ -19,6 +19,7 @@ handler400 = middleware.bad_request
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("", include("verification.health_urls")),
     path("anymail/<str:provider>/tracking/", webhooks.tracking_webhook, name="tracking_webhook"),
     path("csp-report", csp_reports.csp_report, name="csp_report"),
     # Browsers and feed readers ask for /favicon.ico whatever the page says.

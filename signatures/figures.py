@@ -19,8 +19,16 @@ someone reads:
 The latest signatories are an index scan of ten rows, so they are only cached
 briefly. Every change bumps the public pages' version (petition.web.pagecache), so
 cached pages show it at once too.
+
+While the cache is unreachable, each process counts from the table itself and
+keeps its count LOCAL_SECONDS. A decision that could not adjust the cached
+aggregates is remembered by its process, which drops them (so that the next
+reader recounts) as soon as the cache answers again; the nightly repair
+mends what a process forgot by restarting.
 """
 
+import logging
+import threading
 import time
 from collections import Counter
 
@@ -30,15 +38,22 @@ from django.db.models import Count
 from django.dispatch import receiver
 from django.utils.translation import ngettext
 
+from petition.cache_backend import CacheUnavailable
 from petition.web import pagecache
 
 from .models import Signature
 from .signals import signatures_moved
 from .titles import Mandate
 
+logger = logging.getLogger(__name__)
+
 LATEST_SECONDS = 60
 LOCK_SECONDS = 30
 WAIT_SECONDS = 5
+LOCAL_SECONDS = 5
+_counted_here = {}  # petition id -> (monotonic, figures), while the cache is away
+_not_recorded = set()  # petitions whose cached aggregates missed a decision
+_local_lock = threading.Lock()
 
 
 def _key(name, petition_id):
@@ -96,15 +111,48 @@ class _Lock:
 
 def public_figures(petition) -> dict:
     """Approved signatures by mandate code, party name and département code."""
-    key = _key("public-figures", petition.pk)
+    try:
+        _drop_unrecorded()
+        return _cached_figures(petition.pk)
+    except CacheUnavailable:
+        return _count_here(petition.pk)
+
+
+def _count_here(petition_id) -> dict:
+    with _local_lock:
+        counted = _counted_here.get(petition_id)
+    if counted and time.monotonic() - counted[0] < LOCAL_SECONDS:
+        return counted[1]
+    figures = _sorted(count_public(petition_id))
+    with _local_lock:
+        _counted_here[petition_id] = (time.monotonic(), figures)
+    return figures
+
+
+def _drop_unrecorded():
+    """The cache answers again: aggregates that missed a decision are recounted."""
+    if not _not_recorded:
+        return
+    with _local_lock:
+        petition_ids = set(_not_recorded)
+    for petition_id in petition_ids:
+        cache.delete(_key("public-figures", petition_id))
+        cache.delete(_key("latest-signatories", petition_id))
+        with _local_lock:
+            _not_recorded.discard(petition_id)
+    pagecache.bump()
+
+
+def _cached_figures(petition_id) -> dict:
+    key = _key("public-figures", petition_id)
     figures = cache.get(key)
     if figures is not None:
         return figures
     # Lost from the cache: one reader recounts, the others find its result.
-    with _Lock(petition.pk) as lock:
+    with _Lock(petition_id) as lock:
         figures = cache.get(key)
         if figures is None:
-            figures = _sorted(count_public(petition.pk))
+            figures = _sorted(count_public(petition_id))
             if lock.held:
                 cache.set(key, figures, None)
     return figures
@@ -137,11 +185,17 @@ def summary(figures) -> str:
 
 def latest_signatories(petition, size=10):
     key = _key("latest-signatories", petition.pk)
-    latest = cache.get(key)
+    try:
+        latest = cache.get(key)
+    except CacheUnavailable:
+        latest = None
     if latest is None:
         latest = list(petition.signatures.approved().select_related("party")
                       .order_by("-approved_at", "-public_id")[:size])
-        cache.set(key, latest, LATEST_SECONDS)
+        try:
+            cache.set(key, latest, LATEST_SECONDS)
+        except CacheUnavailable:
+            pass  # ten rows on an index: read again next time
     return latest
 
 
@@ -168,6 +222,21 @@ def record_moves(moves):
     for pk, petition_id, mandate, departement, party in rows:
         by_petition.setdefault(petition_id, []).append(
             (moves[pk], mandate, departement, party))
+    with _local_lock:
+        for petition_id in by_petition:
+            _counted_here.pop(petition_id, None)  # this process shows it at once
+    try:
+        _drop_unrecorded()
+        _adjust(by_petition)
+    except CacheUnavailable:
+        logger.warning("Public figures not adjusted (cache unreachable): recounted once "
+                       "it answers")
+        with _local_lock:
+            _not_recorded.update(by_petition)
+    pagecache.bump()
+
+
+def _adjust(by_petition):
     for petition_id, changes in by_petition.items():
         key = _key("public-figures", petition_id)
         with _Lock(petition_id) as lock:
@@ -185,7 +254,6 @@ def record_moves(moves):
                 # Unknown or unsafe to adjust: the next reader recounts.
                 cache.delete(key)
         cache.delete(_key("latest-signatories", petition_id))
-    pagecache.bump()
 
 
 def repair(petition_ids) -> int:

@@ -232,9 +232,9 @@ def broken_broker():
         try:
             yield
         finally:
-            from petition.tasks import OutboxTask
+            from petition.tasks import broker
 
-            OutboxTask._broker_down_until = 0.0  # the broker is back
+            broker.reset()  # the broker is back
             app.conf.broker_url = saved
             app._pool = None
             app.amqp._producer_pool = None
@@ -313,3 +313,147 @@ def watch(page, problems):
     page.on("response", lambda response: problems.append(response.url)
             if response.status >= 400 and not response.url.endswith("/favicon.ico")
             else None)
+
+
+class RedisServer:
+    """A redis-server of the test's own, on a free port, that the test may kill or freeze."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        import subprocess
+
+        import redis
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
+        wait_until(lambda: _answers(client), timeout=10, message="redis-server up")
+        return self
+
+    def kill(self):
+        import signal
+
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def freeze(self):
+        import signal
+
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self):
+        import signal
+
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self):
+        import signal
+
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.kill()
+            self.process.wait()
+
+
+def _answers(client) -> bool:
+    import redis
+
+    try:
+        return client.ping()
+    except redis.exceptions.RedisError:
+        return False
+
+
+def _point_celery_at(url):
+    from petition.celery import app
+
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def own_redis(settings):
+    """This process's cache and Celery publisher on a redis-server of the test's own."""
+    from petition import cache_backend
+    from petition.celery import app
+    from petition.tasks import broker
+    from petition.web import ratelimit
+
+    server = RedisServer().start()
+    saved_broker = app.conf.broker_url
+    settings.REDIS_URL = server.url
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": server.url}}
+    _point_celery_at(server.url)
+    yield server
+    server.stop()
+    _point_celery_at(saved_broker)
+    for breaker in (cache_backend.breaker, broker):
+        breaker.reset()
+    ratelimit.local_counters.clear()
+
+
+@pytest.fixture
+def celery_processes(transactional_db, own_redis, tmp_path):
+    """Real `celery worker` (prefork, as in docker-compose.yml) and `celery beat` processes,
+    on the test database and the test's own Redis; all killed at the end."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    root = Path(__file__).resolve().parent.parent
+    celery = str(Path(sys.executable).parent / "celery")
+    started = []
+
+    class Processes:
+        # Not the test process's DJANGO_ALLOW_ASYNC_UNSAFE: the workers' system checks refuse it.
+        env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+               "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+                               "?application_name=celery-test",
+               "REDIS_URL": own_redis.url, "MAILER": "smtp", "SMTP_HOST": "127.0.0.1",
+               "SMTP_TIMEOUT": "10", "CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING",
+               "WORKER_HEARTBEAT_SECONDS": "1", "CHALLENGE_STUCK_SENDING_SECONDS": "6",
+               "CHALLENGE_REQUEUE_AFTER_SECONDS": "2", "CHALLENGE_SWEEP_SECONDS": "2"}
+
+        def worker(self, name, smtp_port, concurrency=2):
+            log = open(tmp_path / f"{name}.log", "w")
+            process = subprocess.Popen(
+                [celery, "-A", "petition", "worker", "--pool", "prefork", "-c", str(concurrency),
+                 "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "-l", "WARNING"],
+                cwd=root, env={**self.env, "SMTP_PORT": str(smtp_port)}, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True)
+            process.log = tmp_path / f"{name}.log"
+            started.append(process)
+            return process
+
+        def beat(self):
+            process = subprocess.Popen(
+                [celery, "-A", "petition", "beat", "-l", "WARNING",
+                 "--schedule", str(tmp_path / "beat-schedule")],
+                cwd=root, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True)
+            started.append(process)
+            return process
+
+        def wait_for_workers(self, count, timeout=60):
+            from petition.models import Heartbeat
+
+            wait_until(lambda: Heartbeat.objects.filter(kind="worker").count() >= count,
+                       timeout=timeout, message=f"{count} worker processes beating")
+
+    yield Processes()
+    for process in started:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()

@@ -1,8 +1,17 @@
 import os
+import signal
 import subprocess
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 
+from django.utils import timezone
+
+from petition.models import Heartbeat
+from verification.models import EmailChallenge
+
+from .conftest import wait_until
 from .ports import free_port
 
 
@@ -36,3 +45,41 @@ def test_healthz_names_the_database_when_it_is_down():
     assert status == "503"
     assert '"database": "failed: OperationalError"' in body
     assert '"broker": "ok"' in body
+
+
+def test_the_system_health_shows_workers_beat_and_a_late_outbox(
+        celery_processes, client, settings, petition, parties):
+    """Real worker and beat processes beat; stopped, they are missed."""
+    worker = celery_processes.worker("w1", free_port())
+    beat = celery_processes.beat()
+    celery_processes.wait_for_workers(2)
+    wait_until(lambda: Heartbeat.objects.filter(kind="beat").exists(), message="beat beating")
+    body = client.get("/healthz/system").json()
+    assert body["status"] == "ok", body
+    assert body["workers"]["alive"] == 2  # the two prefork children
+    assert body["workers"]["last_heartbeat_seconds_ago"] <= 2
+    assert body["beat"]["last_heartbeat_seconds_ago"] <= 12
+
+    os.killpg(worker.pid, signal.SIGTERM)  # a warm shutdown: its processes say goodbye
+    os.killpg(beat.pid, signal.SIGKILL)  # beat just stops beating
+    worker.wait(30)
+    settings.CHALLENGE_STUCK_SENDING_SECONDS = 1
+    time.sleep(1.5)
+    response = client.get("/healthz/system")
+    assert response.status_code == 503
+    assert response.json()["problems"] == ["workers", "beat"]
+    assert response.json()["workers"]["alive"] == 0
+
+
+def test_the_system_health_fails_when_the_oldest_queued_email_is_late(client, db, settings,
+                                                                      confirm_token):
+    for name, kind in (("host:1:a", "worker"), ("beat@host", "beat")):
+        Heartbeat.objects.create(name=name, kind=kind, seen_at=timezone.now())
+    settings.OUTBOX_LATE_SECONDS = 600
+    EmailChallenge.objects.filter(state="sending").update(state="queued")
+    assert client.get("/healthz/system").status_code == 200
+    EmailChallenge.objects.update(queued_at=timezone.now() - timedelta(minutes=11))
+    response = client.get("/healthz/system")
+    assert response.status_code == 503
+    assert response.json()["problems"] == ["outbox"]
+    assert response.json()["outbox"]["oldest_queued_seconds_ago"] >= 660

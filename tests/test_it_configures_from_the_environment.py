@@ -47,7 +47,7 @@ def test_a_configured_deployment_runs_without_debug_on_its_services():
     assert result.stdout.split() == [
         "False", "django.db.backends.postgresql", "False",
         "anymail.backends.brevo.EmailBackend",
-        "django.core.cache.backends.redis.RedisCache",
+        "petition.cache_backend.GuardedRedisCache",
     ]
     tracking = run({
         "DATABASE_URL": "postgres://u@127.0.0.1/x", "SECRET_KEY": "k" * 50, "MAILER": "brevo",

@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 import pytest
@@ -87,3 +88,48 @@ def test_the_token_expiry_is_a_setting(settings, pending):
     challenge.refresh_from_db()
     lifetime = challenge.expires_at - challenge.claimed_at
     assert lifetime == timedelta(days=settings.CHALLENGE_TOKEN_TTL_DAYS) == timedelta(days=7)
+
+
+def test_a_double_click_on_confirm_shows_already_confirmed_never_used(
+        transactional_db, petition, signature_data):
+    """Two POSTs at once: both read the link as usable, then wait on the row's lock
+    (held here by a second real PostgreSQL session) while the first commits."""
+    import threading
+
+    import psycopg
+    from django.db import connection
+    from django.test import Client
+
+    Client().post("/p/vsa-jo-2024/sign/", signature_data)
+    challenge = EmailChallenge.objects.get()
+    token = challenge.claim()
+    challenge.mark_sent("<test@example>")
+    db = connection.settings_dict
+    answers = []
+
+    def click():
+        answers.append(Client().post(f"/confirm/{token}/"))
+        connection.close()
+
+    with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"],
+                         dbname=db["NAME"]) as locker:
+        locker.execute("SELECT 1 FROM verification_emailchallenge WHERE id = %s FOR UPDATE",
+                       [challenge.pk])
+        clicks = [threading.Thread(target=click) for _ in range(2)]
+        for thread in clicks:
+            thread.start()
+        with locker.cursor() as cursor:  # both wait for the row
+            for _ in range(200):
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0] >= 2:
+                    break
+                time.sleep(0.05)
+        locker.rollback()
+    for thread in clicks:
+        thread.join(30)
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200, 302]
+    second = next(answer for answer in answers if answer.status_code == 200)
+    assert "déjà confirmée" in second.content.decode()
+    assert "déjà été utilisé" not in second.content.decode()
+    assert Signature.objects.get().state == Signature.State.EMAIL_CONFIRMED

@@ -42,7 +42,7 @@ def test_production_starts_with_only_the_documented_variables():
     loaded = run(env, "-c", "import django; django.setup(); from django.conf import settings; "
                             "print(settings.DEBUG, settings.CACHES['default']['BACKEND'])")
     assert loaded.returncode == 0, loaded.stderr
-    assert loaded.stdout.split() == ["False", "django.core.cache.backends.redis.RedisCache"]
+    assert loaded.stdout.split() == ["False", "petition.cache_backend.GuardedRedisCache"]
     checked = run(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert checked.returncode == 0, checked.stdout + checked.stderr
 

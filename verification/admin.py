@@ -29,8 +29,8 @@ class EmailChallengeAdmin(signatures_admin.AddressesForModerators, admin.ModelAd
     search_fields = ["signature__email_normalised", "message_id"]
     list_select_related = ["signature", "signature__party"]
     readonly_fields = ["signature", "kind", "state", "language", "attempts", "last_error",
-                       "message_id", "queued_at", "claimed_at", "next_attempt_at", "sent_at",
-                       "expires_at", "used_at"]
+                       "message_id", "queued_at", "claimed_at", "claimed_by", "next_attempt_at",
+                       "sent_at", "expires_at", "used_at"]
 
     def has_add_permission(self, request):
         return False

@@ -17,9 +17,16 @@ cookie (its page may say something to that visitor alone), a response that
 sets a cookie or used the session or the CSRF token, a non-200 answer, a
 stream, and the long tail of URLs (`q` searches and `after` pages, which would
 only fill Redis: they run on indexes instead).
+
+While Redis is unreachable the cache is bypassed: every page is rendered, as
+if nothing were cached, and nothing is stored (petition.cache_backend keeps
+that to one short timeout per process every few seconds). A version bump
+that cannot reach Redis is lost: pages cached before the outage may be shown
+until they expire (SECONDS) once Redis is back.
 """
 
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -33,6 +40,9 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import has_vary_header
 
+from petition.cache_backend import CacheUnavailable
+
+logger = logging.getLogger(__name__)
 SECONDS = 60
 VERSION_KEY = "page-version"
 # Each process reads the version at most this often: a hit then costs one
@@ -72,9 +82,12 @@ def _remember(key, cached):
 def bump():
     """Every cached page is out of date (new figures, edited petition)."""
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 1, None)
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:
+            cache.set(VERSION_KEY, 1, None)
+    except CacheUnavailable:
+        logger.warning("Page version not bumped: the cache is unreachable")
     forget_local()  # this process sees it at once
 
 
@@ -155,6 +168,37 @@ def _key(request) -> str:
     return f"page:{current_version()}:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
 
 
+def _lock(key):
+    return f"{key}:rendering"
+
+
+def _look_up(key):
+    """(the cached page or None, whether this request renders it for the others)."""
+    cached = _recall(key)
+    if cached is None and (cached := cache.get(key)) is not None:
+        _remember(key, cached)
+    if cached is not None:
+        return cached, False
+    if cache.add(_lock(key), 1, timeout=10):
+        return None, True
+    return _wait_for_render(key, _lock(key)), False
+
+
+def _store(key, page, seconds):
+    """Keep the page; a cache gone since the look-up is no error, the page is served anyway."""
+    try:
+        cache.set(key, page, seconds)
+    except CacheUnavailable:
+        pass
+
+
+def _release(lock):
+    try:
+        cache.delete(lock)
+    except CacheUnavailable:
+        pass  # it expires by itself
+
+
 def public_page(view=None, *, reads=()):
     """Mark a view's pages as the same for every visitor: the middleware may keep them.
 
@@ -181,16 +225,11 @@ def middleware(get_response):
         if view is None:
             return get_response(request)
         read_only_what_the_page_reads(request, view)
-        key = _key(request)
-        cached = _recall(key)
-        if cached is None and (cached := cache.get(key)) is not None:
-            _remember(key, cached)
-        lock = f"{key}:rendering"
-        rendering = False
-        if cached is None:
-            rendering = cache.add(lock, 1, timeout=10)
-            if not rendering:
-                cached = _wait_for_render(key, lock)
+        try:
+            key = _key(request)
+            cached, rendering = _look_up(key)
+        except CacheUnavailable:
+            return get_response(request)  # bypassed: rendered as if never cached
         if cached is not None:
             content, headers = cached
             response = HttpResponse(content, headers=headers)
@@ -202,10 +241,10 @@ def middleware(get_response):
                     settings.PAGE_CACHE_MAX_BYTES):
                 seconds = (LONG_TAIL_SECONDS if LONG_TAIL_PARAMETERS & set(request.GET)
                            else SECONDS)
-                cache.set(key, (response.content, dict(response.items())), seconds)
+                _store(key, (response.content, dict(response.items())), seconds)
         finally:
             if rendering:
-                cache.delete(lock)
+                _release(_lock(key))
         return response
 
     return page_cache

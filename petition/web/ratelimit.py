@@ -2,14 +2,27 @@
 
 Keys are keyed hashes: neither IP addresses nor email addresses are stored,
 even in the cache.
+
+While Redis is unreachable, each process counts in its own memory instead
+(`_LocalCounters`), with the same limits and windows. A flood is then
+bounded by the limit times the number of web processes (WEB_CONCURRENCY per
+instance), not by the limit, for the length of the outage. PostgreSQL could
+count exactly, but it is the one part that signing cannot do without: an
+outage of the cache is no time to add three writes per signature to it, and
+the local count costs nothing, needs no table and no cleaning. The local
+counts are dropped when the window turns, and are never merged back.
 """
 
 import hashlib
 import hmac
+import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
+
+from petition.cache_backend import CacheUnavailable
 
 
 def client_ip(request) -> str:
@@ -47,11 +60,47 @@ def allow(scope: str, value: str) -> bool:
     if not value or not limit:
         return True
     key = _key(scope, value, window)
-    if cache.add(key, 1, timeout=window):
-        return True
     try:
-        count = cache.incr(key)
+        return _count_in_cache(key, window) <= limit
+    except CacheUnavailable:
+        return local_counters.hit(key, window) <= limit
+
+
+def _count_in_cache(key, window) -> int:
+    if cache.add(key, 1, timeout=window):
+        return 1
+    try:
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=window)
-        count = 1
-    return count <= limit
+        return 1
+
+
+class _LocalCounters:
+    """This process's counts while the cache is away: bounded in size, thread-safe."""
+
+    MAX_KEYS = 50_000  # about 10 MB at worst
+
+    def __init__(self):
+        self._counts = OrderedDict()  # key -> (count, window ends at, monotonic)
+        self._lock = threading.Lock()
+
+    def hit(self, key, window) -> int:
+        now = time.monotonic()
+        with self._lock:
+            count, ends_at = self._counts.get(key, (0, now + window))
+            if ends_at <= now:
+                count, ends_at = 0, now + window
+            self._counts[key] = (count + 1, ends_at)
+            self._counts.move_to_end(key)
+            while len(self._counts) > self.MAX_KEYS:
+                # The oldest keys; the key names carry the window, so most are spent.
+                self._counts.popitem(last=False)
+            return count + 1
+
+    def clear(self):
+        with self._lock:
+            self._counts.clear()
+
+
+local_counters = _LocalCounters()

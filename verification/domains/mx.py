@@ -3,6 +3,11 @@
 RFC 5321 §5.1: mail goes to the domain's MX hosts or, when it has no MX
 record, to the domain's own address (A/AAAA). RFC 7505: a lone "0 ." MX
 record says the domain accepts no mail at all.
+
+The answers are kept in the shared cache. While it is unreachable, a signer's
+domain is not asked of DNS at all: without the cache every signer of a big
+domain would wait for its own lookup. It is marked "unchecked", as when DNS
+does not answer, and beat checks it again later (domains.recheck_unchecked).
 """
 
 import hashlib
@@ -15,6 +20,8 @@ import dns.rdatatype
 import dns.resolver
 from django.conf import settings
 from django.core.cache import cache
+
+from petition.cache_backend import CacheUnavailable
 
 from .models import DomainCheck as Check
 
@@ -29,11 +36,18 @@ UNCHECKED_CACHE_SECONDS = 60
 def check_mail_domain(domain: str, *, fresh=False) -> str:
     """ok, no_mail or unchecked, from the cache unless fresh."""
     key = "mx:" + hashlib.sha256(domain.encode()).hexdigest()[:32]
-    if not fresh and (cached := cache.get(key)):
-        return cached
+    if not fresh:
+        try:
+            if cached := cache.get(key):
+                return cached
+        except CacheUnavailable:
+            return Check.UNCHECKED
     outcome = ask_dns(domain)
-    cache.set(key, outcome, UNCHECKED_CACHE_SECONDS if outcome == Check.UNCHECKED
-              else CACHE_SECONDS)
+    try:
+        cache.set(key, outcome, UNCHECKED_CACHE_SECONDS if outcome == Check.UNCHECKED
+                  else CACHE_SECONDS)
+    except CacheUnavailable:
+        pass  # asked again next time
     return outcome
 
 

@@ -11,6 +11,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from petition.heartbeats import process_name
+from petition.models import Heartbeat
 from signatures.models import Signature
 
 
@@ -31,17 +33,34 @@ class EmailChallengeQuerySet(models.QuerySet):
         now = now or timezone.now()
         stale = now - timedelta(seconds=settings.CHALLENGE_REQUEUE_AFTER_SECONDS)
         return self.filter(claimable(now)).filter(
+            # A queued row published again by the sweeper waits anew (next_attempt_at),
+            # so that a slow worker is not flooded with copies.
             Q(state=EmailChallenge.State.QUEUED, queued_at__lte=stale)
+            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=stale))
             | Q(state=EmailChallenge.State.DEFERRED, next_attempt_at__lte=now)
             | Q(state=EmailChallenge.State.SENDING))
 
+    def oldest_waiting_since(self):
+        """When the oldest row still waiting for a worker was queued (None: none waits)."""
+        return (self.filter(state=EmailChallenge.State.QUEUED).order_by("queued_at")
+                .values_list("queued_at", flat=True).first())
+
 
 def claimable(now) -> Q:
-    """Rows a worker may take: waiting ones, and those whose worker died mid-send."""
+    """Rows a worker may take: waiting ones, and those whose worker died mid-send.
+
+    A row being sent names the process that claimed it. It is taken back when
+    both its claim and that process's last heartbeat are older than
+    CHALLENGE_STUCK_SENDING_SECONDS: a process that still beats is sending,
+    however slowly. A row claimed by no known process (eager tasks) only
+    waits out the delay.
+    """
     stuck = now - timedelta(seconds=settings.CHALLENGE_STUCK_SENDING_SECONDS)
+    alive = Heartbeat.objects.workers_seen_since(stuck).values("name")
     return (Q(state__in=[EmailChallenge.State.QUEUED, EmailChallenge.State.DEFERRED])
             # A worker that died between claiming and recording: at least once.
-            | Q(state=EmailChallenge.State.SENDING, claimed_at__lte=stuck))
+            | (Q(state=EmailChallenge.State.SENDING, claimed_at__lte=stuck)
+               & ~Q(claimed_by__in=alive)))
 
 
 class EmailChallenge(models.Model):
@@ -79,6 +98,8 @@ class EmailChallenge(models.Model):
 
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The worker process sending it (petition.heartbeats.process_name).
+    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True, editable=False)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("link expires at"), null=True, blank=True)
@@ -106,7 +127,7 @@ class EmailChallenge(models.Model):
         now = timezone.now()
         token = secrets.token_urlsafe(32) if self.carries_link else None
         fields = {
-            "state": self.State.SENDING, "claimed_at": now,
+            "state": self.State.SENDING, "claimed_at": now, "claimed_by": process_name(),
             "token_hash": hash_token(token) if token else None,
             "expires_at": (now + timedelta(days=settings.CHALLENGE_TOKEN_TTL_DAYS)
                            if token else None),
@@ -245,9 +266,10 @@ def restart_due(now=None) -> list[int]:
     """The rows that should be on their way but may have been lost, clock restarted."""
     now = now or timezone.now()
     ids = list(EmailChallenge.objects.due(now).values_list("pk", flat=True)[:5000])
-    # Restart the clock so that a slow worker is not flooded with copies.
+    # Restart the clock so that a slow worker is not flooded with copies
+    # (queued_at stays: it says how long the signer has been waiting).
     EmailChallenge.objects.filter(pk__in=ids, state=EmailChallenge.State.QUEUED).update(
-        queued_at=now)
+        next_attempt_at=now)
     return ids
 
 

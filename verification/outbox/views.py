@@ -1,10 +1,16 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from petition.models import Petition, published_or_404
+from petition.models import Heartbeat, Petition, published_or_404
 from petition.web.ratelimit import allow, client_ip
 from signatures.submitted import remember_email, submission, submitted_email
 
@@ -62,7 +68,10 @@ def confirm(request, token):
     if problem is None and request.method == "POST":
         if challenge.confirm():
             return redirect("thanks", challenge.signature.petition.slug)
-        problem = "used"
+        # A double click: the first click confirmed while this one waited for
+        # its lock. Read what it did: "already confirmed", not "used".
+        challenge = EmailChallenge.objects.by_token(token)
+        problem = challenge.problem() or "used"
     if problem:
         petition = challenge.signature.petition if challenge else Petition.objects.featured()
         return render(request, "verification/invalid_link.html", {
@@ -81,3 +90,39 @@ def confirm(request, token):
 def thanks(request, slug):
     petition = published_or_404(slug)
     return render(request, "verification/thanks.html", {"petition": petition})
+
+
+def _seconds_since(moment, now):
+    return None if moment is None else round((now - moment).total_seconds())
+
+
+@never_cache
+def system_health(request):
+    """What the web cannot see for itself: are workers and beat alive, is email late?
+
+    503 when no worker process has beaten within CHALLENGE_STUCK_SENDING_SECONDS,
+    when beat has not, or when the oldest email waiting for a worker was
+    queued more than OUTBOX_LATE_SECONDS ago. Ages only: no host names.
+    """
+    now = timezone.now()
+    silent_after = settings.CHALLENGE_STUCK_SENDING_SECONDS
+    since = now - timedelta(seconds=silent_after)
+    workers = _seconds_since(Heartbeat.objects.last_seen(Heartbeat.Kind.WORKER), now)
+    beat = _seconds_since(Heartbeat.objects.last_seen(Heartbeat.Kind.BEAT), now)
+    waiting = _seconds_since(EmailChallenge.objects.oldest_waiting_since(), now)
+    report = {
+        "workers": {"alive": Heartbeat.objects.workers_seen_since(since).count(),
+                    "last_heartbeat_seconds_ago": workers},
+        "beat": {"last_heartbeat_seconds_ago": beat},
+        "outbox": {"oldest_queued_seconds_ago": waiting,
+                   "late_after_seconds": settings.OUTBOX_LATE_SECONDS},
+    }
+    problems = []
+    if not report["workers"]["alive"]:
+        problems.append("workers")
+    if beat is None or beat > silent_after:
+        problems.append("beat")
+    if waiting is not None and waiting > settings.OUTBOX_LATE_SECONDS:
+        problems.append("outbox")
+    return JsonResponse({"status": "failed" if problems else "ok", "problems": problems,
+                         **report}, status=503 if problems else 200)

@@ -1,0 +1,59 @@
+"""Django's Redis cache, with one kind of failure, fast, and a circuit breaker.
+
+Django's RedisCache lets redis-py's errors through, after whatever the
+socket took to fail: a refused connection is quick, but a frozen Redis
+(SIGSTOP, a full network buffer, a failover) holds each call for the socket
+timeout. Here:
+
+- every call is guarded by one breaker per process (petition.breaker): after
+  a failure, calls raise at once for BREAKER_SECONDS, then one probes;
+- every failure, from the network or from the breaker, is `CacheUnavailable`,
+  so that each caller states its degraded behaviour in one `except`
+  (the page cache renders, the rate limits count in the process, the MX
+  check marks the domain unchecked, the figures count from the table).
+
+The socket timeouts themselves come from the cache's OPTIONS in settings
+(socket_connect_timeout, socket_timeout): ≤ 200 ms on the request path.
+"""
+
+import redis
+from django.core.cache.backends.redis import RedisCache
+
+from .breaker import CircuitBreaker, Open
+
+BREAKER_SECONDS = 5.0
+
+
+class CacheUnavailable(Exception):
+    """Redis did not answer (now, or a few seconds ago): take the degraded path."""
+
+
+breaker = CircuitBreaker("Cache (Redis)", BREAKER_SECONDS, (redis.exceptions.RedisError, OSError))
+
+
+class _GuardedClient:
+    """Django's RedisCacheClient, each method run under the breaker."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def __getattr__(self, name):
+        method = getattr(self._client, name)
+
+        def guarded(*args, **kwargs):
+            try:
+                with breaker.guard():
+                    return method(*args, **kwargs)
+            except (Open, *breaker.failures) as error:
+                raise CacheUnavailable(f"{name}: {type(error).__name__}: {error}") from error
+
+        return guarded
+
+
+class GuardedRedisCache(RedisCache):
+    @property
+    def _cache(self):
+        # The client (and its connection pools) is made once, as in RedisCache.
+        if "_client" not in self.__dict__:
+            self.__dict__["_client"] = _GuardedClient(self._class(self._servers, **self._options))
+        return self.__dict__["_client"]
