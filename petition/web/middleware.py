@@ -7,6 +7,7 @@ from django.core.exceptions import BadRequest
 from django.http import QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils.datastructures import MultiValueDict
 
 # Nothing on this site needs a camera, a microphone, a location or payments.
@@ -70,6 +71,11 @@ def unreadable_forms_are_bad_requests(get_response):
             charset = request.content_params.get("charset", "")
             if charset and _is_utf8(charset):
                 request.encoding = "utf-8"
+            # A view may need to set the body up before it is parsed (a size cap on
+            # uploads): it says so with a `prepare_body(request)` attribute.
+            prepare_body = getattr(_view_of(request), "prepare_body", None)
+            if prepare_body:
+                prepare_body(request)
             try:
                 request.POST  # noqa: B018 (parsed once here, kept on the request)
             except (MultiPartParserError, BadRequest):
@@ -78,6 +84,13 @@ def unreadable_forms_are_bad_requests(get_response):
         return get_response(request)
 
     return middleware
+
+
+def _view_of(request):
+    try:
+        return resolve(request.path_info).func
+    except Resolver404:
+        return None
 
 
 def _is_utf8(charset: str) -> bool:

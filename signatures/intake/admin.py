@@ -33,10 +33,16 @@ DIGEST = re.compile(r"[0-9a-f]{64}")
 
 def capped_uploads(view, limit_setting):
     """Install the size cap before anything reads the body, then check CSRF as usual."""
+    def prepare_body(request):
+        cap_uploads(request, getattr(settings, limit_setting))
+
     @csrf_exempt
     def wrapped(request, *args, **kwargs):
-        cap_uploads(request, getattr(settings, limit_setting))
+        if not hasattr(request, "_files"):  # unless the middleware has already parsed it
+            prepare_body(request)
         return csrf_protect(view)(request, *args, **kwargs)
+    # petition.web.middleware parses form bodies early: it calls this first.
+    wrapped.prepare_body = prepare_body
     return wrapped
 
 
