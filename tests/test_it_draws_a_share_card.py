@@ -22,7 +22,7 @@ def approve(petition, parties, how_many):
 
 def card_url(client, path="/p/vsa-jo-2024/"):
     page = client.get(path).content.decode()
-    return re.search(r'<meta property="og:image" content="http://testserver([^"]+)"',
+    return re.search(r'<meta property="og:image" content="https?://[^/"]+([^"]+)"',
                      page).group(1)
 
 
