@@ -77,17 +77,20 @@ def parties(db):
     return {p.short_name or p.name: p for p in Party.objects.all()}
 
 
-@pytest.fixture
-def moderator(db):
+def make_moderator(address: str, password: str):
     """A campaign moderator, as add_moderator makes them (password login)."""
     from django.contrib.auth.models import User
 
     from signatures.roles import ensure_moderators_group
 
-    user = User.objects.create_user("mod@campagne.fr", "mod@campagne.fr", "a-long-password-1",
-                                    is_staff=True)
+    user = User.objects.create_user(address, address, password, is_staff=True)
     user.groups.add(ensure_moderators_group())
     return user
+
+
+@pytest.fixture
+def moderator(db):
+    return make_moderator("mod@campagne.fr", "a-long-password-1")
 
 
 @pytest.fixture

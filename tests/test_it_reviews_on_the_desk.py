@@ -14,6 +14,8 @@ from signatures.models import ModerationDecision, RejectionReason, Signature
 from verification.desk import claims
 from verification.desk.models import DeskLease
 
+from .conftest import make_moderator
+
 DESK = "/admin/desk/"
 
 
@@ -32,12 +34,7 @@ def confirmed(petition, party, n, minutes_ago=0, **fields):
 
 @pytest.fixture
 def second_moderator(db):
-    from signatures.roles import ensure_moderators_group
-
-    user = User.objects.create_user("mod2@campagne.fr", "mod2@campagne.fr", "a-long-password-2",
-                                    is_staff=True)
-    user.groups.add(ensure_moderators_group())
-    return user
+    return make_moderator("mod2@campagne.fr", "a-long-password-2")
 
 
 def decide(client, page, action):

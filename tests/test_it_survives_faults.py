@@ -62,22 +62,15 @@ def sign_through_a_fault(signature_data, during, after):
     return seconds
 
 
-def test_signing_goes_on_while_redis_is_killed_and_each_signer_gets_one_email(
-        celery_processes, own_redis, smtp_server, petition, signature_data):
+@pytest.mark.parametrize("fault, recovery", [("kill", "start"), ("freeze", "thaw")],
+                         ids=["redis-killed", "redis-frozen"])
+def test_signing_goes_on_while_redis_fails_and_each_signer_gets_one_email(
+        celery_processes, own_redis, smtp_server, petition, signature_data, fault, recovery):
     celery_processes.worker("w1", smtp_server.port)
     celery_processes.beat()
     celery_processes.wait_for_workers(2)
-    seconds = sign_through_a_fault(signature_data, own_redis.kill, own_redis.start)
-    assert max(seconds) < 1, seconds
-    each_got_exactly_one(smtp_server, 12)
-
-
-def test_signing_goes_on_while_redis_is_frozen_and_each_signer_gets_one_email(
-        celery_processes, own_redis, smtp_server, petition, signature_data):
-    celery_processes.worker("w1", smtp_server.port)
-    celery_processes.beat()
-    celery_processes.wait_for_workers(2)
-    seconds = sign_through_a_fault(signature_data, own_redis.freeze, own_redis.thaw)
+    seconds = sign_through_a_fault(signature_data, getattr(own_redis, fault),
+                                   getattr(own_redis, recovery))
     assert max(seconds) < 1, seconds
     each_got_exactly_one(smtp_server, 12)
 
