@@ -51,8 +51,12 @@ VERSION_SECONDS = 1.0
 LONG_TAIL_PARAMETERS = {"q", "after"}
 LONG_TAIL_SECONDS = 10
 # When a page expires or the version changes, a crowd misses it at once: one
-# request renders it, the others wait for its copy (at most this long).
-RENDER_WAIT_SECONDS = 1.0
+# request renders it, the others wait for its copy, for as long as its lock
+# says it is rendering (at most this long). A first render on a loaded machine
+# can take over a second; a crowd that gave up then would render it again, all
+# at once, which is the load this lock is there to spare.
+RENDER_WAIT_SECONDS = 5.0
+RENDER_LOCK_SECONDS = 10
 RENDER_POLL_SECONDS = 0.02
 _version = {"value": 0, "read_at": float("-inf")}
 # Each process also keeps the pages it served within the same second, as a
@@ -179,7 +183,7 @@ def _look_up(key):
         _remember(key, cached)
     if cached is not None:
         return cached, False
-    if cache.add(_lock(key), 1, timeout=10):
+    if cache.add(_lock(key), 1, timeout=RENDER_LOCK_SECONDS):
         return None, True
     return _wait_for_render(key, _lock(key)), False
 
