@@ -113,6 +113,14 @@ def filler(data_type):
     return ""
 
 
+def public_id(n):
+    """Distinct for each row and unrelated to its order, as the model's random ids are.
+
+    Multiplying by an odd number is a bijection modulo 2**62, so no two rows collide.
+    """
+    return (n * 0x9E3779B97F4A7C15) % 2**62 + 1
+
+
 def rows(count, petition_id, parties, refused):
     rng = random.Random(count)
     codes = departements()
@@ -169,6 +177,7 @@ def rows(count, petition_id, parties, refused):
             "consent_version": "2026-11", "language": "fr" if n % 10 else "en",
             "created_at": created, "email_confirmed_at": confirmed,
             "approved_at": decided if state == "approved" else None, "decided_at": decided,
+            "public_id": public_id(n),
         }
 
 
