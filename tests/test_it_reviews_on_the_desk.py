@@ -221,9 +221,19 @@ def test_a_moderator_sees_their_own_numbers(client, moderator, petition, parties
     numbers = client.get(DESK).context["numbers"]
     assert (numbers.decided_today, numbers.queue_size, numbers.approval_rate) == (2, 1, 50)
     html = client.get(DESK).content.decode()
-    assert "Vous avez décidé 2 signatures aujourd'hui" in html
+    assert "Vous avez décidé 2 signatures aujourd’hui" in html
     assert "la plus ancienne depuis 3" in html
     assert "Vous avez approuvé 50" in html
+
+
+def test_a_signature_just_confirmed_waited_less_than_a_minute(client, moderator, petition,
+                                                                parties):
+    confirmed(petition, parties["PS"], 1, minutes_ago=0)
+    client.force_login(moderator)
+    html = client.get(DESK).content.decode()
+    assert "confirmée il y a moins d’une minute" in html
+    assert "la plus ancienne depuis moins d’une minute" in html
+    assert "0\xa0minute" not in html and "0 minute" not in html
 
 
 def test_the_next_signature_loads_in_a_bounded_number_of_queries(
