@@ -124,8 +124,8 @@ class SignatureForm(forms.Form):
                              error_messages={"required": _(
                                  "Choose your party, or « sans étiquette »")},
                              empty_label=_("Choose a party"),
-                             help_text=_("Without a party: « sans étiquette », or one of "
-                                         "the « divers »."))
+                             help_text=_("Without a party: “sans étiquette”, or one of "
+                                         "the “divers”."))
     party_detail = forms.CharField(label=_("Party's name, if “other” (optional)"),
                                    max_length=100,
                                    required=False)

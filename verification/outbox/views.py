@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from petition.models import Heartbeat, Petition, published_or_404
+from petition.sharing import share_links
 from petition.web.ratelimit import allow, client_ip
 from signatures.submitted import (
     next_email_at,
@@ -118,7 +119,8 @@ def confirm(request, token):
 
 def thanks(request, slug):
     petition = published_or_404(slug)
-    return render(request, "verification/thanks.html", {"petition": petition})
+    return render(request, "verification/thanks.html",
+                  {"petition": petition, "share": share_links(petition)})
 
 
 def _seconds_since(moment, now):
