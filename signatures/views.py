@@ -187,6 +187,7 @@ def signatories(request, slug):
         link_for=lambda code: f"{list_url}?departement={code}",
         names=names,
         title=_("Signatories by département"),
+        inset_label=_("Paris and the petite couronne"),
         label_for=lambda code, n: ngettext(
             "%(name)s (%(code)s): %(count)d signature",
             "%(name)s (%(code)s): %(count)d signatures", n) % {
