@@ -17,6 +17,9 @@ from .scripts import INVISIBLE_LETTERS, has_visible_letter, longest_run_of_marks
 from .signals import email_domain_checking
 from .titles import PLACELESS, Civility, Mandate
 
+# The radio buttons of the suggestions for a locality (not a form field: they exist
+# only on the answer that offers them).
+LOCALITY_CHOICE = "locality_choice"
 NAME_PUNCTUATION = set(" '’-.")
 MAX_MARKS_PER_LETTER = 4
 # Change it whenever the consent text below changes: each signature keeps the
@@ -98,10 +101,10 @@ class SignatureForm(forms.Form):
                                     required=False)
     locality = forms.CharField(
         label=_("Locality of the mandate"), max_length=100, required=False,
-        help_text=_("The commune (or its postal code), intercommunality, département or region "
-                    "where you hold it. Not needed for a member of the European Parliament. "
-                    "If several places share its name, add the département: "
-                    "Saint-Denis (974)."),
+        help_text=_("The commune (or its postal code), intercommunality or region of your "
+                    "mandate. For a département (member of Parliament, senator, departmental "
+                    "councillor), choose it below instead. If several places share its name, "
+                    "add the département: Saint-Denis (974)."),
     )
     # Set by the autocomplete (static/js/locality.js) when a suggestion is
     # picked; without JavaScript the typed name is matched instead.
@@ -116,10 +119,13 @@ class SignatureForm(forms.Form):
         error_messages={"invalid": _("Enter the number of your constituency, like 3"),
                         "min_value": _("Enter the number of your constituency, like 3"),
                         "max_value": _("Enter the number of your constituency, like 3")})
+    # A short empty label: a long one is cut off in a 375 px wide select.
     party = PartyChoiceField(label=_("Party"), queryset=Party.objects.filter(is_active=True),
                              error_messages={"required": _(
                                  "Choose your party, or « sans étiquette »")},
-                             empty_label=_("Choose a party, or « sans étiquette »"))
+                             empty_label=_("Choose a party"),
+                             help_text=_("Without a party: “sans étiquette”, or one of "
+                                         "the “divers”."))
     party_detail = forms.CharField(label=_("Party's name, if “other” (optional)"),
                                    max_length=100,
                                    required=False)
@@ -144,6 +150,9 @@ class SignatureForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.client_ip = client_ip
         self.place = None
+        # The places a typed locality may mean, offered as choices (signatures/sign.html):
+        # without JavaScript, that is how a signer picks one.
+        self.locality_suggestions = ()
         self.address = ""  # normalised, in clean()
         self.domain_fields = {}  # what email_domain_checking receivers set
         # What the autocomplete needs: where to search, and what each mandate is held for.
@@ -173,6 +182,11 @@ class SignatureForm(forms.Form):
         elif not allow("sign-domain", address.rpartition("@")[2]):
             self.add_error("email", _("Too many signatures have come from this email domain "
                                       "recently. Please try again in an hour."))
+
+    def typed(self) -> dict:
+        """What the signer typed, to sign again with another address (a correction)."""
+        names = [name for name in self.fields if name != "website"] + [LOCALITY_CHOICE]
+        return {name: self.data.get(name, "") for name in names if self.data.get(name)}
 
     @property
     def is_bot(self):
@@ -283,7 +297,11 @@ class SignatureForm(forms.Form):
             self.add_error("locality", _("Please give the locality of your mandate."))
 
     def picked_place(self, kind, text):
-        """The suggestion picked in the autocomplete, if the text still reads as it."""
+        """The suggestion picked in the autocomplete, if the text still reads as it,
+        or the one chosen among the suggestions of the previous answer."""
+        chosen = self.data.get(LOCALITY_CHOICE, "")
+        if isinstance(chosen, str) and chosen and len(chosen) <= 10:
+            return places.find(kind, chosen)
         code = self.cleaned_data.get("locality_code", "")
         place = places.find(kind, code) if code and len(code) <= 10 else None
         if place and places.fold(text) in (places.fold(place.label), places.fold(place.name)):
@@ -294,6 +312,7 @@ class SignatureForm(forms.Form):
         found = places.match(kind, text, departement)
         if found.place:
             return found.place
+        self.locality_suggestions = found.suggestions
         shown = {"text": text, "suggestions": ", ".join(p.label for p in found.suggestions)}
         if found.ambiguous:
             message = _("Several places are called “%(text)s”. Did you mean: %(suggestions)s?")

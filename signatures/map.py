@@ -14,6 +14,7 @@ SVG carries no style attribute and no script, for the Content-Security-Policy.
 """
 
 import json
+import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -23,6 +24,10 @@ from django.utils.safestring import SafeString, mark_safe
 
 DATA = Path(__file__).parent / "data" / "departements-map.json"
 OVERSEAS_DEPARTEMENTS = ("971", "972", "973", "974", "976")
+
+# Paris and the petite couronne again, enlarged in the Channel's empty corner.
+INSET_CODES = ("75", "92", "93", "94")
+INSET_X, INSET_Y, INSET_SIZE, INSET_PADDING = 4, 4, 118, 6
 
 # Boxes in the map's units (the metropolitan map is 613 x 585).
 DROM_X, DROM_Y, DROM_STEP, DROM_W, DROM_H = 6, 320, 38, 32, 22
@@ -92,9 +97,30 @@ def _boxes(codes: list[str]) -> tuple[list[tuple[str, str, int, int, str]], int]
     return boxes, bottom
 
 
+def _inset(paths: dict[str, str], link: Callable, label: str) -> SafeString:
+    """The petite couronne enlarged. Its links repeat the map's: hidden from screen
+    readers and out of the tab order, so each département is announced once."""
+    codes = [code for code in INSET_CODES if code in paths]
+    if not codes or not label:
+        return mark_safe("")
+    boxes = [bounds(paths[code]) for code in codes]
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    span = max(max(b[2] for b in boxes) - left, max(b[3] for b in boxes) - top)
+    scale = (INSET_SIZE - 2 * INSET_PADDING) / span
+    x, y = INSET_X + INSET_PADDING - left * scale, INSET_Y + INSET_PADDING - top * scale
+    return format_html(
+        '<g class="inset"><rect class="inset-frame" x="{}" y="{}" width="{}" height="{}"/>'
+        '<g transform="translate({} {}) scale({})">{}</g>'
+        '<text class="map-label small" x="{}" y="{}" aria-hidden="true">{}</text></g>',
+        INSET_X, INSET_Y, INSET_SIZE, INSET_SIZE, _n(round(x, 2)), _n(round(y, 2)),
+        _n(round(scale, 4)), mark_safe("".join(link(code, paths[code], hidden=True)
+                                               for code in codes)),
+        INSET_X, INSET_Y + INSET_SIZE + 11, label)
+
+
 def render_map(counts: dict[str, int], link_for: Callable[[str], str], names: dict[str, str],
                title: str, label_for: Callable[[str, int], str], *,
-               map_id: str = "departements-map") -> SafeString:
+               map_id: str = "departements-map", inset_label: str = "") -> SafeString:
     """The SVG map: one link per département, its path classed m0 .. m5 by its count.
 
     counts: signatures by INSEE code ("01", "2A", "971"); missing codes count 0.
@@ -109,16 +135,20 @@ def render_map(counts: dict[str, int], link_for: Callable[[str], str], names: di
     height = max(height, bottom + 6 - min_y)
     max_count = _max_count(counts, shown)
 
-    def link(code: str, d: str, label_html: SafeString | str = "") -> SafeString:
+    def link(code: str, d: str, label_html: SafeString | str = "", hidden=False) -> SafeString:
         count = counts.get(code, 0)
         label = label_for(code, count)
         css_class = bucket(count, max_count) + (" box" if label_html else "")
         return format_html(
-            '<a href="{}" aria-label="{}"><path class="{}" d="{}"><title>{}</title></path>{}</a>',
-            link_for(code), label, css_class, d, label, label_html,
+            '<a href="{}" {}><path class="{}" d="{}"><title>{}</title></path>{}</a>',
+            link_for(code),
+            mark_safe('aria-hidden="true" tabindex="-1"') if hidden
+            else format_html('aria-label="{}"', label),
+            css_class, d, label, label_html,
         )
 
     parts = [link(code, d) for code, d in paths.items()]
+    parts.append(_inset(paths, link, inset_label))
     parts += [
         link(code, d, format_html('<text class="{}" x="{}" y="{}" aria-hidden="true">{}</text>',
                                   css_class, x, y, names.get(code) or code))
@@ -136,3 +166,24 @@ def render_map(counts: dict[str, int], link_for: Callable[[str], str], names: di
 
 def _n(value: float) -> str:
     return f"{value:g}"
+
+
+_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
+
+
+def bounds(d: str) -> tuple[float, float, float, float]:
+    """(min x, min y, max x, max y) of an outline written as data/derive_map.py writes
+    them: relative moves and lines, each subpath starting from where the last closed."""
+    xs, ys, x, y, start = [], [], 0.0, 0.0, (0.0, 0.0)
+    for subpath in d.split("z"):
+        if not subpath:
+            continue
+        numbers = [float(n) for n in _NUMBER.findall(subpath)]
+        x, y = start
+        for i in range(0, len(numbers) - 1, 2):
+            x, y = x + numbers[i], y + numbers[i + 1]
+            if i == 0:
+                start = (x, y)
+            xs.append(x)
+            ys.append(y)
+    return min(xs), min(ys), max(xs), max(ys)

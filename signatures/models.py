@@ -20,7 +20,7 @@ from .folding import fold
 from .places import departement_name, of_place
 from .scripts import mixes_scripts
 from .signals import signature_submitted, signatures_moved
-from .titles import Civility, Mandate, former_title, public_title
+from .titles import Civility, Mandate, former_title, public_title, salutation
 
 
 def ascii_domain(domain: str) -> str:
@@ -482,6 +482,11 @@ class Signature(models.Model):
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def salutation(self):
+        """How emails greet the signer, « Madame la Maire »; empty: by name."""
+        return salutation(self.mandate, self.civility)
 
     @property
     def title(self):

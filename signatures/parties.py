@@ -37,17 +37,38 @@ PARTIES = [
     ("Mouvement national républicain", "MNR", "", True),
 ]
 
+# The Ministry of the Interior's « nuances » for lists and candidates without a party,
+# after the parties, before « Autre ». Refused like the far-right parties: DXD.
+DIVERS = [
+    ("Divers gauche", "DVG", "", False),
+    ("Divers centre", "DVC", "", False),
+    ("Divers droite", "DVD", "", False),
+    ("Divers", "DIV", "", False),
+    ("Divers extrême droite", "DXD", "Divers extreme droite", True),
+]
+
 UNAFFILIATED = "Sans étiquette"
 OTHER = "Autre"
 
 
-def seed_parties(party_model):
-    for position, (name, short, aliases, refused) in enumerate(PARTIES, start=10):
+def _seed(party_model, rows, first_position):
+    for position, (name, short, aliases, refused) in enumerate(rows, start=first_position):
         party_model.objects.get_or_create(name=name, defaults={
             "short_name": short, "aliases": aliases, "refused": refused, "position": position})
+
+
+def seed_parties(party_model):
+    _seed(party_model, PARTIES, 10)
+    seed_divers(party_model)
     party_model.objects.get_or_create(name=UNAFFILIATED, defaults={"position": 1})
     party_model.objects.get_or_create(name=OTHER, defaults={"position": 999,
                                                             "requires_detail": True})
+
+
+def seed_divers(party_model):
+    """Also run by migration 0100 on installs seeded before these were offered."""
+    _seed(party_model, DIVERS, 990)
+
 
 REJECTION_REASONS = [
     ("far-right", "Parti d'extrême droite"),

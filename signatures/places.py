@@ -31,10 +31,16 @@ DATA = Path(__file__).parent / "data"
 PLACES_FILE = DATA / "places.json.gz"
 
 
+# The TAAF and Clipperton have no inhabitants, so no elected officials: they are
+# neither offered in the form nor drawn on the map.
+WITHOUT_ELECTED_OFFICIALS = {"984", "989"}
+
+
 @cache
 def departements() -> dict[str, str]:
     data = json.loads((DATA / "departements.json").read_text())
-    return {d["code"]: d["name"] for d in data["departements"]}
+    return {d["code"]: d["name"] for d in data["departements"]
+            if d["code"] not in WITHOUT_ELECTED_OFFICIALS}
 
 
 def departement_choices():
@@ -50,6 +56,8 @@ def regions() -> dict[str, list[str]]:
     data = json.loads((DATA / "departements.json").read_text())
     by_region = {}
     for d in data["departements"]:
+        if d["code"] in WITHOUT_ELECTED_OFFICIALS:
+            continue
         by_region.setdefault(d["region"] or d["name"], []).append(d["code"])
     return dict(sorted(by_region.items()))
 

@@ -174,3 +174,46 @@ _FORMER_NEUTRAL = pgettext_lazy("neutral", "former %(title)s")
 def former_title(title: str, civility: str) -> str:
     """« ancienne maire de Brest (29) », « ancien·ne maire … » without a civility."""
     return str(_FORMER.get(civility, _FORMER_NEUTRAL)) % {"title": title}
+
+
+# How an email greets a signer: « Madame la Maire, », "Dear Madam Mayor,".
+# (Literal calls, so that makemessages finds them.)
+_COUNCILLOR = (pgettext_lazy("salutation, feminine", "Councillor"),
+               pgettext_lazy("salutation, masculine", "Councillor"))
+_SALUTATIONS = {
+    Mandate.MAYOR: (
+        pgettext_lazy("salutation, feminine", "Madam Mayor"),
+        pgettext_lazy("salutation, masculine", "Mr Mayor")),
+    Mandate.DEPUTY_MAYOR: (
+        pgettext_lazy("salutation, feminine", "Madam Deputy Mayor"),
+        pgettext_lazy("salutation, masculine", "Mr Deputy Mayor")),
+    Mandate.DEPARTMENTAL_COUNCILLOR: (
+        pgettext_lazy("salutation, feminine", "Departmental Councillor"),
+        pgettext_lazy("salutation, masculine", "Departmental Councillor")),
+    Mandate.REGIONAL_COUNCILLOR: (
+        pgettext_lazy("salutation, feminine", "Regional Councillor"),
+        pgettext_lazy("salutation, masculine", "Regional Councillor")),
+    Mandate.DEPUTY: (
+        pgettext_lazy("salutation, feminine", "Member of Parliament"),
+        pgettext_lazy("salutation, masculine", "Member of Parliament")),
+    Mandate.MEP: (
+        pgettext_lazy("salutation, feminine", "Member of the European Parliament"),
+        pgettext_lazy("salutation, masculine", "Member of the European Parliament")),
+    Mandate.SENATOR: (
+        pgettext_lazy("salutation, feminine", "Senator"),
+        pgettext_lazy("salutation, masculine", "Senator")),
+    Mandate.MUNICIPAL_COUNCILLOR: _COUNCILLOR,
+    Mandate.DISTRICT_COUNCILLOR: _COUNCILLOR,
+    Mandate.COMMUNITY_COUNCILLOR: _COUNCILLOR,
+    Mandate.TERRITORIAL_ASSEMBLY: _COUNCILLOR,
+    Mandate.CONSULAR_COUNCILLOR: _COUNCILLOR,
+}
+
+
+def salutation(mandate: str, civility: str) -> str:
+    """« Madame la Maire »; empty without a civility or for an "other" mandate,
+    when the email greets by name instead."""
+    forms = _SALUTATIONS.get(mandate)
+    if forms is None or civility not in (Civility.MADAME, Civility.MONSIEUR):
+        return ""
+    return str(forms[0] if civility == Civility.MADAME else forms[1])

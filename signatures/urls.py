@@ -10,6 +10,7 @@ from . import exports, views
 
 urlpatterns = [
     path("p/<slug:slug>/sign/", views.sign, name="sign"),
+    path("p/<slug:slug>/correct-email/", views.correct_email, name="correct_email"),
     path("places/search", views.place_search, name="place_search"),
     path("p/<slug:slug>/signatories/", views.signatories, name="signatories"),
     path("p/<slug:slug>/signataires.csv", exports.signatories_csv, name="signatories_csv"),

@@ -1,6 +1,8 @@
 import re
 
 from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -9,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import patch_cache_control
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from petition.models import published_or_404
 from petition.web.pagecache import public_page
@@ -20,9 +22,9 @@ from .figures import approved_count, public_figures
 from .filters import SignatoryFilters
 from .forms import SignatureForm
 from .map import map_legend, render_map
-from .models import Signature
+from .models import Signature, normalise_email
 from .places import departements
-from .submitted import remember_submission
+from .submitted import own_signature_id, remember_submission, submitted_email, typed_form
 from .titles import Mandate
 
 PAGE_SIZE = 50
@@ -41,16 +43,51 @@ def sign(request, slug):
             # Looks like success to the bot; nothing is saved, nothing is sent.
             return redirect("check_inbox", petition.slug)
         if form.is_valid():
-            started = timezone.now()
-            signature = Signature.objects.submit(
-                form.build_signature(petition, get_language()), language=get_language())
-            # The session lives on the server (settings.SESSION_ENGINE): the cookie is a
-            # random key, the same whether or not the address had signed.
-            remember_submission(request, signature, form.cleaned_data["email"], started)
+            submit(request, petition, form)
             return redirect("check_inbox", petition.slug)
     else:
         form = SignatureForm()
     return render(request, "signatures/sign.html", {"petition": petition, "form": form})
+
+
+def submit(request, petition, form):
+    started = timezone.now()
+    signature = Signature.objects.submit(
+        form.build_signature(petition, get_language()), language=get_language())
+    # The session lives on the server (settings.SESSION_ENGINE): the cookie is a
+    # random key, the same whether or not the address had signed.
+    remember_submission(request, signature, form.cleaned_data["email"], started, form.typed())
+
+
+@require_POST
+def correct_email(request, slug):
+    """A mistyped address: the first signature is withdrawn, a new challenge goes out.
+
+    Only a signature this visitor's own submission created, still waiting for its
+    email, is withdrawn; the answer is the same either way, and whether the new
+    address had signed is told no more than on the signing form.
+    """
+    petition = published_or_404(slug)
+    typed = typed_form(request)
+    if typed is None or not petition.is_open():
+        return redirect("check_inbox", petition.slug)
+    form = SignatureForm({**typed, "email": request.POST.get("email", "")[:300]},
+                         client_ip=client_ip(request))
+    if form.is_valid() and form.address == normalise_email(submitted_email(request)):
+        form.add_error("email", _("This is the address you gave: type the right one."))
+    if not form.is_valid():
+        return render(request, "signatures/correct_email.html",
+                      {"petition": petition, "form": form}, status=400)
+    with transaction.atomic():
+        first = (petition.signatures.filter(pk=own_signature_id(request),
+                                            state=Signature.State.PENDING_EMAIL)
+                 .select_for_update().first())
+        if first is not None:
+            first.withdraw_and_erase()
+        submit(request, petition, form)
+    messages.info(request, _("Address corrected: your first signature is withdrawn and its "
+                             "link no longer works. A new email is on its way."))
+    return redirect("check_inbox", petition.slug)
 
 
 # Keyset pagination: each sort is an ordering and the row it continues after. The
@@ -150,6 +187,7 @@ def signatories(request, slug):
         link_for=lambda code: f"{list_url}?departement={code}",
         names=names,
         title=_("Signatories by département"),
+        inset_label=_("Paris and the petite couronne"),
         label_for=lambda code, n: ngettext(
             "%(name)s (%(code)s): %(count)d signature",
             "%(name)s (%(code)s): %(count)d signatures", n) % {

@@ -9,9 +9,10 @@ from signatures.map import bucket, map_legend, outlines, render_map
 from signatures.places import departements
 
 SVG = "{http://www.w3.org/2000/svg}"
+# Every code of the reference data but those of places where nobody is elected.
 CODES = [d["code"] for d in json.loads(
     (Path(__file__).parent.parent / "signatures/data/departements.json").read_text())
-    ["departements"]]
+    ["departements"] if d["code"] not in ("984", "989")]
 
 
 def draw(counts=None, names=None):
@@ -134,3 +135,26 @@ def test_the_stylesheet_colours_every_class():
         assert f".fr-map .m{i} {{ fill: var(--m{i}); }}" in css
     assert "a:focus path, .fr-map a:hover path" in css
     assert "prefers-color-scheme: dark" in css
+
+
+def test_paris_and_the_petite_couronne_are_drawn_again_enlarged_in_an_inset():
+    names = departements()
+    svg = render_map({"75": 3}, lambda code: f"/s/?departement={code}", names, "Map",
+                     lambda code, n: f"{code}: {n}", inset_label="Paris et petite couronne")
+    root = ET.fromstring(svg)
+    (inset,) = [g for g in root.iter(f"{SVG}g") if g.get("class") == "inset"]
+    repeated = {a.get("href")[-2:]: a for a in inset.iter(f"{SVG}a")}
+    assert set(repeated) == {"75", "92", "93", "94"}
+    # Announced and tabbed to once, on the map itself.
+    assert all(a.get("aria-hidden") == "true" and a.get("tabindex") == "-1"
+               for a in repeated.values())
+    scale = float(re.search(r"scale\(([\d.]+)\)", ET.tostring(inset).decode())[1])
+    assert scale > 4  # about 20 units across, drawn in more than 100
+    assert "Paris et petite couronne" in "".join(inset.itertext())
+    assert path_of(repeated["75"]).get("class") == "m5"
+
+
+def test_places_without_elected_officials_are_not_drawn():
+    svg = draw()
+    assert "984" not in links(svg) and "989" not in links(svg)
+    assert "Clipperton" not in svg and "australes" not in svg

@@ -202,6 +202,17 @@ def test_a_homonym_needs_its_departement(client, petition, mayor):
     assert Signature.objects.get().locality_code == "97411"
 
 
+def test_without_javascript_a_suggestion_is_a_choice_that_can_be_picked(client, petition,
+                                                                          mayor):
+    page = client.post(SIGN, {**mayor, "locality": "Saint-Denis"}).content.decode()
+    assert 'type="radio" name="locality_choice" value="97411"' in page
+    assert "Saint-Denis (974)</label>" in page
+    response = client.post(SIGN, {**mayor, "locality": "Saint-Denis",
+                                  "locality_choice": "97411"})
+    assert response.status_code == 302
+    assert Signature.objects.get().locality_code == "97411"
+
+
 def test_an_unknown_locality_gets_suggestions_and_nothing_is_saved(client, petition, mayor):
     response = client.post(SIGN, {**mayor, "locality": "Saint-Etiene-de-Tinee"})
     errors = response.context["form"].errors["locality"]

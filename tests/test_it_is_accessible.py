@@ -44,6 +44,32 @@ def test_public_pages_have_no_axe_violation(live_server, confirm_token, prefix, 
         results = axe.run(page, options=WCAG)
         if results.violations_count:
             failures["form with errors"] = results.generate_report()
+        # A place to choose among suggestions, a signer's check-inbox page, a bad correction.
+        page.goto(live_server.url + prefix + "/p/vsa-jo-2024/sign/")
+        page.check("#id_civility_0")
+        page.fill("#id_first_name", "Anne")
+        page.fill("#id_last_name", "Martin")
+        page.fill("#id_email", "anne.martin@mairie-exemple.fr")
+        page.select_option("#id_mandate", "mayor")
+        page.fill("#id_locality", "Saint-Denis")
+        page.select_option("#id_party", label="Sans étiquette")
+        page.check("#id_consent")
+        for name, step, expected in [
+            ("places to choose", lambda: page.locator("form button[type=submit]").first.click(),
+             ".locality-choices"),
+            ("check-inbox of a signer", lambda: (page.check("#id_locality_choice_0"),
+                                                 page.locator("form button.button").last.click()),
+             "#id_corrected_email"),
+            ("correction with an error", lambda: (
+                page.fill("#id_corrected_email", "pas une adresse"),
+                page.locator("form[action$='correct-email/'] button").click()), "#id_email_error"),
+        ]:
+            step()
+            page.wait_for_load_state()
+            assert page.locator(expected).count() == 1, name
+            results = axe.run(page, options=WCAG)
+            if results.violations_count:
+                failures[name] = results.generate_report()
         # Usable at 320 px wide: nothing scrolls sideways.
         page.set_viewport_size({"width": 320, "height": 640})
         for url in ("/p/vsa-jo-2024/", "/p/vsa-jo-2024/sign/", "/p/vsa-jo-2024/signatories/"):

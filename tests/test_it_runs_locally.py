@@ -60,3 +60,21 @@ def test_load_petition_says_what_already_present_means(petition):
     out = io.StringIO()
     call_command("load_petition", stdout=out)
     assert "loaded by the migrations" in out.getvalue()
+
+
+def test_demo_signatories_are_plausible(petition, parties, settings):
+    from django.core.management import call_command
+
+    from signatures.management.commands.demo_data import FEMININE, MASCULINE
+    from signatures.models import Signature
+
+    settings.DEBUG = True
+    call_command("demo_data", count=120, stdout=open("/dev/null", "w"))
+    rows = list(Signature.objects.approved())
+    assert len(rows) == 120
+    for row in rows:
+        assert not (row.civility == "F" and row.first_name in MASCULINE), row.full_name
+        assert not (row.civility == "M" and row.first_name in FEMININE), row.full_name
+        if row.mandate in ("mayor", "municipal_councillor", "deputy_mayor"):
+            assert row.locality_code and len(row.locality_code) == 5, row.title
+        assert row.departement not in ("984", "989")

@@ -26,7 +26,7 @@ def test_the_email_reaches_a_real_smtp_server_and_its_link_confirms(
     assert "petition@" in message["From"]
     assert message["Reply-To"] == "petition@technopolice.fr"
     assert message["Subject"].startswith("Confirmez votre signature")
-    assert "Bonjour Marie-Hélène Dupont-Moreau" in text_part(message)
+    assert text_part(message).startswith("Madame la Conseillère,")
     link = link_in(message)
     assert link in html_part(message)
     challenge.refresh_from_db()
@@ -116,3 +116,26 @@ def test_rows_stuck_in_queued_are_found_by_the_sweeper(client, petition, signatu
     assert not EmailChallenge.objects.due().exists()  # just queued: the broker has it
     later = timezone.now() + timedelta(minutes=10)
     assert list(EmailChallenge.objects.due(later)) == [challenge]
+
+
+def test_the_email_greets_by_title_and_by_name_without_a_civility(
+        client, petition, signature_data, smtp_server):
+    mayor = _signed(client, signature_data, civility="M", mandate="mayor")
+    delivery.deliver(mayor.pk)
+    assert text_part(smtp_server.wait_for(1)).startswith("Monsieur le Maire,")
+    unstated = _signed(client.__class__(), signature_data, civility="X",
+                       email="x.dupont@mairie-exemple.fr")
+    delivery.deliver(unstated.pk)
+    message = smtp_server.wait_for(2)
+    assert text_part(message).startswith("Bonjour Marie-Hélène Dupont-Moreau,")
+    assert "<p>Madame" not in html_part(message)
+
+
+def test_subjects_stay_under_80_characters_whatever_the_title(
+        client, petition, signature_data, smtp_server):
+    petition.display_title_fr = "Une pétition au titre d'affichage vraiment très long " * 2
+    petition.save()
+    challenge = _signed(client, signature_data)
+    delivery.deliver(challenge.pk)
+    subject = smtp_server.wait_for(1)["Subject"]
+    assert subject.startswith("Confirmez votre signature") and len(subject) < 80

@@ -153,3 +153,29 @@ def test_the_form_of_address_is_called_title_in_english(client, petition):
     assert "Civility" not in english
     assert re.search(r"<legend[^>]*>Title", english)
     assert re.search(r"<legend[^>]*>Civilité", client.get(URL).content.decode())
+
+
+def test_the_consent_box_comes_before_its_sentence(client, petition):
+    page = client.get("/p/vsa-jo-2024/sign/").content.decode()
+    box, sentence = page.index('id="id_consent"'), page.index("J&#x27;accepte que mes nom")
+    assert box < sentence
+
+
+def test_the_party_list_offers_the_divers_and_a_placeholder_that_fits(client, petition,
+                                                                       parties):
+    page = client.get("/p/vsa-jo-2024/sign/").content.decode()
+    for name in ("Divers gauche (DVG)", "Divers droite (DVD)", "Divers centre (DVC)",
+                 "Divers (DIV)"):
+        assert f">{name}</option>" in page
+    assert '<option value="" selected>Choisissez un parti</option>' in page
+    from signatures.models import Party
+    assert Party.objects.get(short_name="DXD").refused
+    assert not Party.objects.get(short_name="DVD").refused
+
+
+def test_a_deputy_gives_the_departement_once(client, petition, signature_data):
+    response = client.post("/p/vsa-jo-2024/sign/", {
+        **signature_data, "mandate": "deputy", "locality": "", "departement": "29",
+        "circonscription": "3"})
+    assert response.status_code == 302
+    assert Signature.objects.get().title == "députée du Finistère (29, 3e circonscription)"

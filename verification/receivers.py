@@ -35,12 +35,17 @@ NOTICES = {
 
 @receiver(signatures_moved)
 def cancel_links_of_rejected_signatures(sender, ids, transition, **kwargs):
-    """A flood rejected before it confirmed: its queued links are never sent."""
-    if transition == "reject":
+    """A flood rejected before it confirmed, or a mistyped address withdrawn: their
+    queued links are never sent."""
+    if transition in CANCELLED_BY:
         EmailChallenge.objects.filter(
             signature_id__in=ids, kind=EmailChallenge.Kind.CONFIRM,
             state__in=[EmailChallenge.State.QUEUED, EmailChallenge.State.DEFERRED],
-        ).update(state=EmailChallenge.State.FAILED, last_error="cancelled: signature rejected")
+        ).update(state=EmailChallenge.State.FAILED,
+                 last_error=f"cancelled: signature {CANCELLED_BY[transition]}")
+
+
+CANCELLED_BY = {"reject": "rejected", "withdraw": "withdrawn"}
 
 
 @receiver(signatures_moved)

@@ -195,7 +195,11 @@
   function adapt() {
     var value = mandate ? mandate.value : "";
     var placeless = PLACELESS.indexOf(value) !== -1;
-    if (localityField) { localityField.hidden = placeless; }
+    // A département is chosen in its own list: its mandates do not type it again.
+    if (localityField) {
+      localityField.hidden = (placeless || kinds[value] === "departement") &&
+        !localityField.classList.contains("has-error");
+    }
     if (departementField) { departementField.hidden = placeless; }
     if (circonscriptionField) {
       circonscriptionField.hidden = value !== "deputy" &&

@@ -8,8 +8,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import Truncator
 
 from .models import EmailChallenge
+
+SUBJECT_MAX_CHARS = 79
 
 
 def _message(challenge: EmailChallenge, template: str, **context) -> EmailMultiAlternatives:
@@ -26,6 +29,8 @@ def _message(challenge: EmailChallenge, template: str, **context) -> EmailMultiA
         }
         # Subjects are one line: a newline here would be a header injection.
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        # Under 80 characters, as mail clients show them, however long the title.
+        subject = Truncator(subject).chars(SUBJECT_MAX_CHARS)
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or None

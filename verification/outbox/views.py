@@ -5,14 +5,22 @@ from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.formats import time_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from petition.models import Heartbeat, Petition, published_or_404
+from petition.sharing import share_links
 from petition.web.ratelimit import allow, client_ip
-from signatures.submitted import remember_email, submission, submitted_email
+from signatures.submitted import (
+    next_email_at,
+    remember_email,
+    submission,
+    submitted_email,
+    typed_form,
+)
 
 from ..queue import request_new_email
 from .forms import ResendForm
@@ -35,16 +43,38 @@ def check_inbox(request, slug):
     email = submitted_email(request)
     return render(request, "verification/check_inbox.html", {
         "petition": petition,
+        # Masked only: the full address is never printed back, not even in a field.
         "masked_email": _mask(email),
         "undeliverable": latest is not None and latest.could_not_be_delivered,
-        "form": ResendForm(initial={"email": email}),
+        # A visitor who signed here resends to the address the session holds.
+        "form": None if email else ResendForm(),
+        "can_correct": typed_form(request) is not None and petition.is_open(),
     })
+
+
+def _try_again_message(at):
+    minutes = max(1, settings.RESEND_COOLDOWN_SECONDS // 60)
+    return ngettext(
+        "An email left less than %(minutes)d minute ago, and none is sent again before "
+        "%(time)s: try again then, and look in your spam folder meanwhile.",
+        "An email left less than %(minutes)d minutes ago, and none is sent again before "
+        "%(time)s: try again then, and look in your spam folder meanwhile.",
+        minutes) % {"minutes": minutes, "time": time_format(timezone.localtime(at), "H:i")}
 
 
 @require_POST
 def resend(request, slug):
     petition = published_or_404(slug)
-    form = ResendForm(request.POST)
+    data = request.POST.copy()
+    if not data.get("email") and submitted_email(request):
+        data["email"] = submitted_email(request)
+    form = ResendForm(data)
+    # The cooldown as this visitor caused it: what it says depends on their own
+    # requests, never on what the address received.
+    wait_until = next_email_at(request)
+    if form.is_valid() and wait_until:
+        messages.info(request, _try_again_message(wait_until))
+        return redirect("check_inbox", petition.slug)
     if form.is_valid() and not allow("resend-ip", client_ip(request)):
         form.add_error(None, _("Too many requests from here recently. "
                                "Please try again in an hour."))
@@ -52,7 +82,7 @@ def resend(request, slug):
         return render(request, "verification/resend.html",
                       {"petition": petition, "form": form}, status=400)
     request_new_email(petition, form.cleaned_data["email"], get_language())
-    remember_email(request, form.cleaned_data["email"])
+    remember_email(request, form.cleaned_data["email"], timezone.now())
     # The same answer whether or not the address has signed.
     messages.info(request, _("If this address has signed, a new email is on its way."))
     return redirect("check_inbox", petition.slug)
@@ -89,7 +119,8 @@ def confirm(request, token):
 
 def thanks(request, slug):
     petition = published_or_404(slug)
-    return render(request, "verification/thanks.html", {"petition": petition})
+    return render(request, "verification/thanks.html",
+                  {"petition": petition, "share": share_links(petition)})
 
 
 def _seconds_since(moment, now):
