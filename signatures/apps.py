@@ -12,3 +12,6 @@ class SignaturesConfig(AppConfig):
 
         # Evidence lives in its own room (signatures.intake): register it with the app.
         from .intake import models, receivers  # noqa: F401
+
+        # So does the delivery dossier (signatures.delivery).
+        from .delivery import models as delivery_models  # noqa: F401
