@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import moderation
-from .forms import ClearNuanceForm, RejectForm
 from .delivery import admin as delivery_admin  # noqa: F401  (registers DeliveryDossier)
+from .forms import ClearNuanceForm, RejectForm
 from .intake.admin import IntakeAdmin
 from .models import ModerationDecision, Party, RejectionReason, Signature
 from .places import departement_choices

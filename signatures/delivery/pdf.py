@@ -9,8 +9,8 @@ end); docs/performance.md gives the peak memory measured.
 
 import logging
 from collections import Counter
-from html import unescape
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 from django.db.models import Case, Count, IntegerField, Value, When
@@ -24,7 +24,6 @@ from fpdf.enums import XPos, YPos
 
 from petition.markdown import render_markdown
 
-from ..models import Signature
 from ..places import departement_name
 from ..titles import Mandate, circonscription_label
 
