@@ -35,7 +35,8 @@ def approved_signatories(petition, parties, count, state=Signature.State.APPROVE
             last_name=last, name_key=fold(f"{last} {first}"), email=f"s{n}@x{seed}.fr",
             email_normalised=f"s{n}@x{seed}.fr", email_domain=f"x{seed}.fr",
             mandate=rng.choice(MANDATES), locality=departement_name(departement),
-            departement=departement, party=parties["Sans étiquette"], consented_at=now, approved_at=now,
+            departement=departement, party=parties["Sans étiquette"], consented_at=now,
+            approved_at=now,
             public_id=rng.randrange(1, 2**62)))
     Signature.objects.bulk_create(rows, batch_size=1000)
     return rows

@@ -114,7 +114,11 @@ def test_the_commune_search_takes_hostile_input(client, brest, hostile):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("javascript", [False, True])
-def test_a_visitor_sees_the_mayor_signed_and_the_deputy_not(live_server, brest, javascript):
+def test_a_visitor_sees_the_mayor_signed_and_the_deputy_not(live_server, brest, javascript,
+                                                             settings):
+    # The suggestions' rate limit counts per IP: other tests' searches from 127.0.0.1
+    # in the same minute must not leave this visitor without suggestions.
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "places-ip": (10_000, 60)}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
                                              args=CHROMIUM_ARGS)
@@ -137,3 +141,13 @@ def test_a_visitor_sees_the_mayor_signed_and_the_deputy_not(live_server, brest, 
         assert invite.startswith("mailto:?subject=" + SUBJECT)
         assert "body=" + BODY in invite
         browser.close()
+
+
+@pytest.mark.django_db
+def test_without_the_campaigns_text_the_invitation_has_a_default(client, brest):
+    brest.invitation_subject_fr = brest.invitation_body_fr = ""
+    brest.save()
+    page = client.get(URL, {"locality": "Brest"}).content.decode()
+    invite = unquote(page.split('class="invite" href="')[1].split('"')[0])
+    assert "Signerez-vous la pétition des élu·es" in invite
+    assert brest.absolute_url() in invite

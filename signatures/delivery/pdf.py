@@ -82,6 +82,12 @@ class Area:
         return rows
 
 
+def capitalised(label) -> str:
+    """« Membre d'une assemblée (Corse…) »: str.capitalize would lower the proper nouns."""
+    label = str(label)
+    return label[:1].upper() + label[1:]
+
+
 def _mandate_rank():
     return Case(*[When(mandate=code, then=Value(rank)) for code, rank in MANDATE_ORDER.items()],
                 default=Value(len(MANDATE_ORDER)), output_field=IntegerField())
@@ -188,7 +194,7 @@ def _write(petition, output, area, progress):
     pdf.set_font("DejaVu", "", 10)
     for mandate, n in sorted(by_mandate.items(), key=lambda item: MANDATE_ORDER.get(
             item[0], 99)):
-        pdf.cell(120, 5.5, str(labels.get(mandate, mandate)).capitalize())
+        pdf.cell(120, 5.5, capitalised(labels.get(mandate, mandate)))
         pdf.cell(0, 5.5, f"{n:n}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     pdf.start_section(_("The text"))
@@ -218,7 +224,7 @@ def _write(petition, output, area, progress):
             mandate = signature.mandate
             pdf.ln(1)
             pdf.set_font("DejaVu", "B", 10.5)
-            pdf.cell(0, 6, f"{str(labels.get(mandate, mandate)).capitalize()} "
+            pdf.cell(0, 6, f"{capitalised(labels.get(mandate, mandate))} "
                      f"({by_place[(departement, mandate)]:n})",
                      new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if pdf.will_page_break(9):

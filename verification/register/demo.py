@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from signatures.models import Party, Signature
-from signatures.places import COMMUNE, DEPARTEMENT, departements, find, indexes
+from signatures.places import COMMUNE, DEPARTEMENT, REGION, departements, find, indexes
 from signatures.titles import Mandate
 
 from . import files as rne
@@ -38,13 +38,13 @@ def entry(kind, last_name, first_name, line, **territory) -> RegisterEntry:
 
 def signature_for(petition, entry, party, number) -> Signature:
     mandate = KINDS[entry.kind]
-    place = {"mai": lambda: find(COMMUNE, entry.commune_code)}.get(entry.kind, lambda: None)()
+    place = {"mai": lambda: find(COMMUNE, entry.commune_code),
+             "cr": lambda: find(REGION, entry.region_code)}.get(entry.kind, lambda: None)()
     return Signature(
         petition=petition, civility=entry.sex or "X", first_name=entry.first_name,
         last_name=entry.last_name, email=f"register{number}@demo.invalid", mandate=mandate,
         locality=place.name if place else entry.territory_name,
-        locality_code=(place.code if place else entry.region_code if entry.kind == "cr"
-                       else entry.departement),
+        locality_code=place.code if place else entry.departement,
         departement=entry.departement, circonscription=entry.circonscription,
         party=party, consented_at=timezone.now())
 

@@ -62,8 +62,8 @@ class Official:
     def mailto(self, petition) -> str:
         """mailto: with no address (the register gives none): the visitor adds it."""
         return "mailto:?subject={}&body={}".format(
-            quote(petition.invitation_subject, safe=""),
-            quote(petition.invitation_body, safe=""))
+            quote(str(petition.invitation_subject), safe=""),
+            quote(str(petition.invitation_body), safe=""))
 
 
 @dataclass
