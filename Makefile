@@ -51,6 +51,7 @@ run: deps messages
 # A few hundred approved demo signatories in the local database, to try the public pages.
 demo: deps
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py demo_data --count 300
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py demo_register
 
 check-services: test-deps
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python tests/check_services.py

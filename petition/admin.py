@@ -14,6 +14,9 @@ class PetitionAdmin(admin.ModelAdmin):
         (None, {"fields": ["slug", "is_published", "is_featured", "contact_email", "goal",
                            "opens_at", "closes_at", "ended_mandates"]}),
         (_("Campaign"), {"fields": ["organiser", "data_controller"]}),
+        (_("Invitation to elected officials who have not signed"), {"fields": [
+            "invitation_subject_fr", "invitation_body_fr", "invitation_subject_en",
+            "invitation_body_en"]}),
         (_("French (authoritative)"), {"fields": ["title_fr", "body_fr", "display_title_fr",
                                                   "target_fr", "how_to_sign_fr"]}),
         (_("English translation"), {"fields": ["title_en", "body_en", "display_title_en",

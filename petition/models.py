@@ -66,6 +66,19 @@ class Petition(models.Model):
         default=EndedMandates.AT_SIGNING,
         help_text=_("On the public list, for a signer the register no longer lists "
                     "with the mandate they signed with."))
+    # « Have your elected officials signed? »: the invitation a visitor sends, from their
+    # own mail program (a mailto: link), to an official who has not signed.
+    invitation_subject_fr = models.CharField(
+        _("invitation subject (French)"), max_length=200, blank=True,
+        help_text=_("For the mailto: link a visitor sends an elected official who has not "
+                    "signed. Empty: a default subject."))
+    invitation_subject_en = models.CharField(_("invitation subject (English)"), max_length=200,
+                                             blank=True)
+    invitation_body_fr = models.TextField(
+        _("invitation text (French)"), blank=True,
+        help_text=_("Plain text. The site never sends it and never records who clicks. "
+                    "Empty: a default text with the petition's address."))
+    invitation_body_en = models.TextField(_("invitation text (English)"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -117,6 +130,18 @@ class Petition(models.Model):
     @property
     def target(self):
         return self._in_language("target")
+
+    @property
+    def invitation_subject(self):
+        return self._in_language("invitation_subject") or _(
+            "Will you sign the elected officials' petition?")
+
+    @property
+    def invitation_body(self):
+        return self._in_language("invitation_body") or _(
+            "Hello,\n\nElected officials are signing this petition: %(title)s.\n"
+            "Will you sign it too? %(url)s\n") % {"title": self.title,
+                                                 "url": self.absolute_url()}
 
     @property
     def how_to_sign_html(self):

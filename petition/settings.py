@@ -442,6 +442,10 @@ SIGNATURE_EVIDENCE_MAX_BYTES = env.int("SIGNATURE_EVIDENCE_MAX_BYTES", default=1
 SIGNATURE_IMPORT_MAX_BYTES = env.int("SIGNATURE_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 SIGNATURE_IMPORT_MAX_ROWS = env.int("SIGNATURE_IMPORT_MAX_ROWS", default=20_000)
 
+# --- The delivery dossier (signatures.delivery) ---------------------------------
+# The PDFs built for Parliament; the whole petition's is also downloadable by the public.
+DELIVERY_DOSSIER_ROOT = env.path("DELIVERY_DOSSIER_ROOT", default=BASE_DIR / "var" / "dossiers")
+
 # --- Email domains ------------------------------------------------------------
 # Resolvers asked whether a signer's domain receives mail: IP addresses, each
 # optionally with a port ("9.9.9.9", "127.0.0.1:5353", "[::1]:5353"). Empty:

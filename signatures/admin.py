@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import moderation
+from .delivery import admin as delivery_admin  # noqa: F401  (registers DeliveryDossier)
 from .forms import ClearNuanceForm, RejectForm
 from .intake.admin import IntakeAdmin
 from .models import ModerationDecision, Party, RejectionReason, Signature

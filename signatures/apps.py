@@ -10,5 +10,8 @@ class SignaturesConfig(AppConfig):
         # The public counts listen to signatures_moved like any other app.
         from . import figures  # noqa: F401
 
+        # So does the delivery dossier (signatures.delivery).
+        from .delivery import models as delivery_models  # noqa: F401
+
         # Evidence lives in its own room (signatures.intake): register it with the app.
         from .intake import models, receivers  # noqa: F401

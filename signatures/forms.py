@@ -67,7 +67,58 @@ class PartyChoiceField(forms.ModelChoiceField):
         return str(party)
 
 
-class SignatureForm(forms.Form):
+class LocalityLookup:
+    """The locality field's checks and its search, shared by the signing form and the
+    public « have your elected officials signed? » page: the same hostile input is
+    refused the same way, next to the field."""
+
+    def clean_locality(self):
+        value = " ".join(self.cleaned_data["locality"].split())
+        # Digits alone are a postal code, an INSEE code or a SIREN.
+        if value and not (value.isascii() and value.isdigit() and len(value) <= 9):
+            validate_plain_text(value, allow_digits=True, extra="()")
+        return value
+
+    def picked_place(self, kind, text):
+        """The suggestion picked in the autocomplete, if the text still reads as it,
+        or the one chosen among the suggestions of the previous answer."""
+        chosen = self.data.get(LOCALITY_CHOICE, "")
+        if isinstance(chosen, str) and chosen and len(chosen) <= 10:
+            return places.find(kind, chosen)
+        code = self.cleaned_data.get("locality_code", "")
+        place = places.find(kind, code) if code and len(code) <= 10 else None
+        if place and places.fold(text) in (places.fold(place.label), places.fold(place.name)):
+            return place
+        return None
+
+    def typed_place(self, kind, text, departement):
+        found = places.match(kind, text, departement)
+        if found.place:
+            return found.place
+        self.locality_suggestions = found.suggestions
+        shown = {"text": text, "suggestions": ", ".join(p.label for p in found.suggestions)}
+        if found.ambiguous:
+            message = _("Several places are called “%(text)s”. Did you mean: %(suggestions)s?")
+        elif found.suggestions:
+            message = _("We could not find “%(text)s”. Did you mean: %(suggestions)s?")
+        else:
+            message = _("We could not find “%(text)s”. Please check the spelling.")
+        self.add_error("locality", message % shown)
+        return None
+
+
+def places_search_attrs() -> dict:
+    """What static/js/locality.js needs on the locality input: where to search, and what
+    it announces."""
+    return {
+        "data-places-url": reverse("place_search"),
+        "data-none": _("No place found."),
+        "data-one": _("1 place found: use the up and down arrows to choose it."),
+        "data-many": _("%(count)s places found: use the up and down arrows to choose one."),
+    }
+
+
+class SignatureForm(LocalityLookup, forms.Form):
     civility = forms.ChoiceField(
         label=pgettext_lazy("form of address", "Title"), choices=Civility.choices,
         widget=forms.RadioSelect,
@@ -157,12 +208,9 @@ class SignatureForm(forms.Form):
         self.domain_fields = {}  # what email_domain_checking receivers set
         # What the autocomplete needs: where to search, and what each mandate is held for.
         self.fields["locality"].widget.attrs.update({
-            "data-places-url": reverse("place_search"),
+            **places_search_attrs(),
             "data-kinds": json.dumps(places.MANDATE_KINDS),
             "data-placeless": json.dumps(sorted(PLACELESS)),
-            "data-none": _("No place found."),
-            "data-one": _("1 place found: use the up and down arrows to choose it."),
-            "data-many": _("%(count)s places found: use the up and down arrows to choose one."),
         })
         self.fields["party"].widget.attrs["data-with-detail"] = json.dumps(sorted(
             str(pk) for pk in Party.objects.filter(is_active=True, requires_detail=True)
@@ -217,13 +265,6 @@ class SignatureForm(forms.Form):
         value = " ".join(self.cleaned_data["mandate_other"].split())
         if value:
             validate_plain_text(value, allow_digits=True, extra=",()")
-        return value
-
-    def clean_locality(self):
-        value = " ".join(self.cleaned_data["locality"].split())
-        # Digits alone are a postal code, an INSEE code or a SIREN.
-        if value and not (value.isascii() and value.isdigit() and len(value) <= 9):
-            validate_plain_text(value, allow_digits=True, extra="()")
         return value
 
     def clean_party_detail(self):
@@ -296,33 +337,6 @@ class SignatureForm(forms.Form):
         elif self.place is None and not {"locality", "departement"} & set(self.errors):
             self.add_error("locality", _("Please give the locality of your mandate."))
 
-    def picked_place(self, kind, text):
-        """The suggestion picked in the autocomplete, if the text still reads as it,
-        or the one chosen among the suggestions of the previous answer."""
-        chosen = self.data.get(LOCALITY_CHOICE, "")
-        if isinstance(chosen, str) and chosen and len(chosen) <= 10:
-            return places.find(kind, chosen)
-        code = self.cleaned_data.get("locality_code", "")
-        place = places.find(kind, code) if code and len(code) <= 10 else None
-        if place and places.fold(text) in (places.fold(place.label), places.fold(place.name)):
-            return place
-        return None
-
-    def typed_place(self, kind, text, departement):
-        found = places.match(kind, text, departement)
-        if found.place:
-            return found.place
-        self.locality_suggestions = found.suggestions
-        shown = {"text": text, "suggestions": ", ".join(p.label for p in found.suggestions)}
-        if found.ambiguous:
-            message = _("Several places are called “%(text)s”. Did you mean: %(suggestions)s?")
-        elif found.suggestions:
-            message = _("We could not find “%(text)s”. Did you mean: %(suggestions)s?")
-        else:
-            message = _("We could not find “%(text)s”. Please check the spelling.")
-        self.add_error("locality", message % shown)
-        return None
-
     def build_signature(self, petition, language) -> Signature:
         data = self.cleaned_data
         return Signature(
@@ -380,3 +394,25 @@ class RejectForm(forms.Form):
 class ClearNuanceForm(forms.Form):
     note = forms.CharField(label=_("Why the flag is cleared (goes into the trail)"),
                            max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CommuneLookupForm(LocalityLookup, forms.Form):
+    """A visitor's commune, typed (no JavaScript) or picked from the suggestions."""
+
+    locality = forms.CharField(
+        label=_("Your commune"), max_length=100,
+        help_text=_("Its name or postal code. If several communes share the name, add the "
+                    "département: Saint-Denis (974)."))
+    locality_code = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["locality"].widget.attrs.update(places_search_attrs())
+        self.place = None
+
+    def clean(self):
+        data = super().clean()
+        if "locality" not in self.errors and data.get("locality"):
+            self.place = (self.picked_place(places.COMMUNE, data["locality"])
+                          or self.typed_place(places.COMMUNE, data["locality"], ""))
+        return data

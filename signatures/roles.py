@@ -20,6 +20,9 @@ MODERATOR_PERMISSIONS = [
     ("verification", "view_registerfile"),  # which register release matched
     ("verification", "view_farrightnuance"),  # why the register flags a signer
     ("petition", "view_petition"),
+    # The delivery dossiers: asked for and downloaded by moderators (no delete).
+    ("signatures", "view_deliverydossier"),
+    ("signatures", "add_deliverydossier"),
 ]
 
 

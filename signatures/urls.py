@@ -7,6 +7,7 @@ also answers under /en/.
 from django.urls import path
 
 from . import exports, views
+from .delivery import views as delivery_views
 
 urlpatterns = [
     path("p/<slug:slug>/sign/", views.sign, name="sign"),
@@ -17,5 +18,6 @@ urlpatterns = [
     path("p/<slug:slug>/signataires.json", exports.signatories_json, name="signatories_json"),
     path("p/<slug:slug>/count.json", exports.count_json, name="count_json"),
     path("p/<slug:slug>/widget/", exports.counter_widget, name="counter_widget"),
+    path("p/<slug:slug>/dossier.pdf", delivery_views.public_dossier, name="public_dossier"),
     path("withdraw/<str:token>/", views.withdraw, name="withdraw"),
 ]

@@ -4,6 +4,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
+from .test_it_shows_whether_officials_signed import brest  # noqa: F401  (a fixture)
 from .test_it_works_in_a_browser import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
@@ -14,7 +15,8 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
 
 @pytest.mark.parametrize("prefix", ["", "/en"])
 @pytest.mark.parametrize("dark", [False, True])
-def test_public_pages_have_no_axe_violation(live_server, confirm_token, prefix, dark):
+def test_public_pages_have_no_axe_violation(live_server, confirm_token, brest,  # noqa: F811
+                                            prefix, dark):
     urls = [
         "/p/vsa-jo-2024/",
         "/p/vsa-jo-2024/sign/",
@@ -25,6 +27,9 @@ def test_public_pages_have_no_axe_violation(live_server, confirm_token, prefix, 
         "/confirm/forged-token/",
         "/p/vsa-jo-2024/thanks/",
         "/privacy/",
+        "/p/vsa-jo-2024/your-officials/",
+        "/p/vsa-jo-2024/your-officials/?locality=Brest",
+        "/p/vsa-jo-2024/your-officials/?locality=%3Cscript%3E",
     ]
     axe = Axe()
     failures = {}
@@ -72,7 +77,8 @@ def test_public_pages_have_no_axe_violation(live_server, confirm_token, prefix, 
                 failures[name] = results.generate_report()
         # Usable at 320 px wide: nothing scrolls sideways.
         page.set_viewport_size({"width": 320, "height": 640})
-        for url in ("/p/vsa-jo-2024/", "/p/vsa-jo-2024/sign/", "/p/vsa-jo-2024/signatories/"):
+        for url in ("/p/vsa-jo-2024/", "/p/vsa-jo-2024/sign/", "/p/vsa-jo-2024/signatories/",
+                    "/p/vsa-jo-2024/your-officials/?locality=Brest"):
             page.goto(live_server.url + prefix + url)
             overflow = page.evaluate("document.documentElement.scrollWidth")
             if overflow > 320:

@@ -48,7 +48,8 @@ VERSION_KEY = "page-version"
 # Each process reads the version at most this often: a hit then costs one
 # round trip to Redis, and a change shows on every instance within a second.
 VERSION_SECONDS = 1.0
-LONG_TAIL_PARAMETERS = {"q", "after"}
+# `locality`: a commune looked up on « have your elected officials signed? ».
+LONG_TAIL_PARAMETERS = {"q", "after", "locality"}
 LONG_TAIL_SECONDS = 10
 # When a page expires or the version changes, a crowd misses it at once: one
 # request renders it, the others wait for its copy, for as long as its lock

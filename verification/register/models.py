@@ -4,6 +4,8 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from petition.web import pagecache
+
 from . import files as rne
 
 
@@ -66,6 +68,8 @@ class RegisterFile(models.Model):
                 "ended": reader.ended, "nuances": reader.nuances,
                 "unknown_columns": "\n".join(reader.unknown_columns)})
         record.skipped = reader.skipped
+        # The petition page links « have your elected officials signed? » once a file is in.
+        pagecache.bump()
         RegisterEntry.objects.analyse()
         return record
 
@@ -176,6 +180,10 @@ class RegisterEntry(models.Model):
             # Matching looks people up by folded last name and first given name.
             models.Index(fields=["last_key", "first_head"], name="register_name"),
             models.Index(fields=["kind"], name="register_kind"),
+            # « Have your elected officials signed? »: a commune's mayor, a département's
+            # parliamentarians and councillors.
+            models.Index(fields=["kind", "commune_code"], name="register_commune"),
+            models.Index(fields=["kind", "departement"], name="register_departement"),
             # One name in ten is compound: partial indexes stay small.
             models.Index(fields=["last_head_key"], name="register_name_head",
                          condition=~models.Q(last_head_key="")),
