@@ -148,7 +148,7 @@ PAGE_CACHE_MAX_BYTES = env.int("PAGE_CACHE_MAX_BYTES", default=512 * 1024)
 # Sessions live in the database: the cookie carries a random key and nothing a
 # visitor could decode, logging out deletes the row (a copied cookie dies with it),
 # and a password change ends the others. Only signers and staff get one.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "petition.web.sessions"
 SESSION_COOKIE_HTTPONLY = True
 # Staff sessions end after a working day, and when the browser closes.
 SESSION_COOKIE_AGE = 8 * 3600

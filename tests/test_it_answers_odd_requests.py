@@ -29,6 +29,16 @@ def test_odd_digits_in_the_list_cursor(client, petition, errors, after):
     assert client.get(LIST, {"after": after}).status_code == 200
 
 
+@pytest.mark.parametrize("key", ["abcdefgh\x00ijklmnop", "ABCDEFGH" * 4, "é" * 32, "a" * 500,
+                                 "abcdefgh' OR '1'='1"])
+@pytest.mark.parametrize("url", ["/admin/", "/p/vsa-jo-2024/sign/", "/p/vsa-jo-2024/thanks/"])
+def test_a_forged_session_cookie_is_no_session(petition, errors, key, url):
+    client = Client(raise_request_exception=False)
+    client.cookies["sessionid"] = key
+    response = client.get(url)
+    assert response.status_code in (200, 302, 404), response.status_code
+
+
 def csrf_client():
     client = Client(enforce_csrf_checks=True, raise_request_exception=False)
     client.get("/p/vsa-jo-2024/sign/")

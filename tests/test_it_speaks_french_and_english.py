@@ -74,3 +74,23 @@ def test_french_says_e_mail_throughout():
     assert "e-mail" in french
     for other in ("adresse mail", "courriel", "boîte mail", " mail "):
         assert other not in french, other
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_committed_catalogue_is_compiled_from_its_po_file(tmp_path, language):
+    """The .mo in the repository says what its .po says (make run needs no gettext, so a
+    stale .mo would show English, or an old wording, to every visitor)."""
+    import gettext
+
+    folder = ROOT / "locale" / language / "LC_MESSAGES"
+    fresh = tmp_path / "django.mo"
+    subprocess.run(["msgfmt", "-o", str(fresh), str(folder / "django.po")], check=True)
+
+    def catalogue(path):
+        with path.open("rb") as file:
+            return gettext.GNUTranslations(file)._catalog
+
+    committed, compiled = catalogue(folder / "django.mo"), catalogue(fresh)
+    differing = sorted(str(key) for key in compiled.keys() | committed.keys()
+                       if compiled.get(key) != committed.get(key))
+    assert not differing, f"Run make messages (touch the .po first); differing: {differing[:10]}"
