@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from .news import views as news
 from .outbox import views
 
 urlpatterns = [
@@ -9,4 +10,6 @@ urlpatterns = [
     path("p/<slug:slug>/resend/", views.resend, name="resend"),
     path("p/<slug:slug>/thanks/", views.thanks, name="thanks"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("news/preferences/<str:token>/", news.preferences, name="news_preferences"),
+    path("news/unsubscribe/<str:token>/", news.unsubscribe, name="news_unsubscribe"),
 ]
