@@ -105,7 +105,7 @@ class UpdateAdmin(admin.ModelAdmin):
 
     def _context(self, request, update, **extra):
         return {**self.admin_site.each_context(request), "opts": self.model._meta,
-                "original": update, "update": update, "title": str(update), **extra}
+                "original": update, "update": update, **extra}
 
     def preview(self, request, pk):
         """The update as the petition page and the emails will show it, in both languages."""
@@ -117,7 +117,8 @@ class UpdateAdmin(admin.ModelAdmin):
                                  "html": update.body_html,
                                  "translated": code == "fr" or update.in_english})
         return TemplateResponse(request, "admin/petition/update/preview.html", self._context(
-            request, update, versions=versions, progress=sending.progress(update)))
+            request, update, versions=versions, progress=sending.progress(update),
+            title=_("Update: %(title)s") % {"title": update.title_fr}))
 
     def send_test(self, request, pk):
         update = self._update(request, pk)
@@ -165,5 +166,5 @@ class UpdateAdmin(admin.ModelAdmin):
                                   "nothing more to send."), messages.SUCCESS)
             return redirect("admin:petition_update_preview", update.pk)
         return TemplateResponse(request, "admin/petition/update/send.html", self._context(
-            request, update, form=form, audience=audience,
-            already=update.emails.count()))
+            request, update, form=form, audience=audience, already=update.emails.count(),
+            title=_("Send “%(title)s”") % {"title": update.title_fr}))
