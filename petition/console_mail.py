@@ -8,7 +8,8 @@ as text, links whole; the HTML part is only mentioned.
 
 from django.core.mail.backends.console import EmailBackend as RawConsoleBackend
 
-SHOWN_HEADERS = ("From", "To", "Reply-To", "Subject", "Date", "Message-ID")
+SHOWN_HEADERS = ("From", "To", "Reply-To", "Subject", "Date", "Message-ID", "List-Unsubscribe",
+                 "List-Unsubscribe-Post")
 
 
 class EmailBackend(RawConsoleBackend):

@@ -11,6 +11,12 @@ from .markdown import render_markdown
 from .web import pagecache
 
 
+def in_language(obj, name):
+    """The English value for English readers when there is one, else the French."""
+    english = getattr(obj, f"{name}_en")
+    return english if get_language() == "en" and english else getattr(obj, f"{name}_fr")
+
+
 class PetitionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
@@ -109,9 +115,7 @@ class Petition(models.Model):
         return get_language() == "en" and bool(self.body_en)
 
     def _in_language(self, name):
-        """The English value for English readers when there is one, else the French."""
-        english = getattr(self, f"{name}_en")
-        return english if get_language() == "en" and english else getattr(self, f"{name}_fr")
+        return in_language(self, name)
 
     @property
     def text_title(self):
@@ -172,6 +176,66 @@ class Petition(models.Model):
 
 def published_or_404(slug) -> Petition:
     return get_object_or_404(Petition.objects.published(), slug=slug)
+
+
+class UpdateQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_at__isnull=False).order_by("-published_at", "-pk")
+
+
+class Update(models.Model):
+    """News of a campaign, in Markdown: emailed to the signers who asked for it
+    (verification.news) and published, once sent, on the petition page."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="updates",
+                                 verbose_name=_("petition"))
+    title_fr = models.CharField(_("title (French)"), max_length=200)
+    body_fr = models.TextField(_("text (French, Markdown)"), max_length=20_000)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True,
+                                help_text=_("Empty: English readers get the French."))
+    body_en = models.TextField(_("text (English, Markdown)"), max_length=20_000, blank=True)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, editable=False,
+                                   verbose_name=_("written by"))
+    # Set when the moderator sends it: from then on it is on the petition page and
+    # can no longer be edited (the emails say what it says).
+    published_at = models.DateTimeField(_("sent and published at"), null=True, blank=True,
+                                        editable=False)
+
+    objects = UpdateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign update")
+        verbose_name_plural = _("campaign updates")
+        ordering = ["-created_at"]
+        permissions = [("send_update", _("Can write and send campaign updates to signers"))]
+
+    def __str__(self):
+        return self.title_fr
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.published_at:
+            transaction.on_commit(pagecache.bump)  # the petition page lists it
+
+    @property
+    def in_english(self) -> bool:
+        """English readers get the translation when there is one, title and text together."""
+        return get_language() == "en" and bool(self.body_en)
+
+    @property
+    def title(self):
+        return (self.title_en or self.title_fr) if self.in_english else self.title_fr
+
+    @property
+    def body(self):
+        return self.body_en if self.in_english else self.body_fr
+
+    @property
+    def body_html(self):
+        """Sanitised exactly like the petition's text."""
+        return render_markdown(self.body)
 
 
 class HeartbeatQuerySet(models.QuerySet):

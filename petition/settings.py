@@ -296,8 +296,11 @@ CELERY_TASK_IGNORE_RESULT = True
 # never delays a confirmation, and workers can be added per queue. A worker
 # started without -Q consumes both.
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = {"email": {}, "default": {}}
-CELERY_TASK_ROUTES = {"verification.tasks.send_challenge": {"queue": "email"}}
+# Campaign news go through a third queue, and their sender yields to any email
+# about a signature that is waiting (verification/news/sending.py).
+CELERY_TASK_QUEUES = {"email": {}, "default": {}, "news": {}}
+CELERY_TASK_ROUTES = {"verification.tasks.send_challenge": {"queue": "email"},
+                      "verification.tasks.send_news": {"queue": "news"}}
 # Publishing happens inside a web request: fail fast when Redis is down or
 # frozen. The outbox row is already committed and the beat sweeper will queue
 # it again. Workers and beat are not on a request path: they get longer
@@ -350,6 +353,11 @@ CELERY_BEAT_SCHEDULE = {
     "repair-public-figures": {
         "task": "signatures.tasks.repair_public_figures",
         "schedule": crontab(hour=4, minute=10),
+    },
+    # Resumes a send of campaign news that a crash or an outage interrupted.
+    "send-news": {
+        "task": "verification.tasks.send_news",
+        "schedule": 60.0,
     },
     # Cheap when nothing is due: the digest goes out at most once per period.
     "send-review-digest": {
@@ -407,6 +415,10 @@ WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10)
 HEARTBEAT_FILE = env.str("HEARTBEAT_FILE", default="")
 # /healthz/system fails when the oldest email still waiting is older than this.
 OUTBOX_LATE_SECONDS = env.int("OUTBOX_LATE_SECONDS", default=600)
+# Campaign news leave at this pace at most, and only while no email about a
+# signature (a confirmation, a notice) waits: 50,000 recipients at 600 a minute
+# take about an hour and a half.
+NEWS_EMAILS_PER_MINUTE = env.int("NEWS_EMAILS_PER_MINUTE", default=600)
 # Tell signers of the moderators' decisions (never the internal note).
 NOTIFY_SIGNER_ON_APPROVAL = env.bool("NOTIFY_SIGNER_ON_APPROVAL", default=True)
 NOTIFY_SIGNER_ON_REJECTION = env.bool("NOTIFY_SIGNER_ON_REJECTION", default=False)

@@ -40,6 +40,7 @@ def petition_detail(request, slug):
         "summary": summary(public_figures(petition)),
         "progress": min(100, count * 100 // petition.goal) if petition.goal else None,
         "latest": latest_signatories(petition),
+        "updates": list(petition.updates.published()),
         # From SITE_URL, never from the request's Host: the page is shared by every visitor.
         "page_url": petition.absolute_url(),
         "site_url": settings.SITE_URL,

@@ -25,6 +25,11 @@ MAX_MARKS_PER_LETTER = 4
 # Change it whenever the consent text below changes: each signature keeps the
 # version it accepted.
 CONSENT_VERSION = "2026-11"
+# The same for the separate consent to campaign news (NEWS_CONSENT_LABEL).
+NEWS_CONSENT_VERSION = "2026-12"
+NEWS_CONSENT_LABEL = _("Receive the news of this campaign")
+NEWS_CONSENT_HELP = _("A few emails at most, also published on the petition page. "
+                      "Every one of them has a link to stop them.")
 
 
 def validate_plain_text(value: str, *, allow_digits=False, extra=""):
@@ -190,6 +195,8 @@ class SignatureForm(LocalityLookup, forms.Form):
         error_messages={"required": _("The petition publishes every signature: "
                                       "please accept to sign.")},
     )
+    news = forms.BooleanField(label=NEWS_CONSENT_LABEL, help_text=NEWS_CONSENT_HELP,
+                              required=False)
 
     # A honeypot for bots: hidden from people (and from screen readers), never
     # filled by them. No captcha, no third party, no dwell-time guess.
@@ -355,10 +362,19 @@ class SignatureForm(LocalityLookup, forms.Form):
             comment=data["comment"],
             consented_at=timezone.now(),
             consent_version=CONSENT_VERSION,
+            **self.news_fields(),
             language=language,
             ip_hash=ip_hash(self.client_ip),
         )
 
+
+    def news_fields(self) -> dict:
+        """The separate consent to campaign news, when the box was ticked."""
+        if not self.cleaned_data.get("news"):
+            return {}
+        now = timezone.now()
+        return {"news_consent_at": now, "news_consent_version": NEWS_CONSENT_VERSION,
+                "news_changed_at": now}
 
     def place_fields(self) -> dict:
         """locality, departement and their codes, as the signature stores them."""

@@ -134,6 +134,15 @@ class SignatureQuerySet(models.QuerySet):
     def awaiting_review(self):
         return self.filter(state=Signature.State.EMAIL_CONFIRMED)
 
+    def receiving_news(self):
+        """Approved signers who asked for the campaign's news and can still be written to."""
+        return self.approved().filter(news_consent_at__isnull=False).exclude(email="")
+
+    def stop_news(self, because: str) -> int:
+        """No more news to these signatures (an unsubscription, a bounce, a complaint)."""
+        return self.filter(news_consent_at__isnull=False).update(
+            news_consent_at=None, news_stopped_because=because, news_changed_at=timezone.now())
+
     def move(self, transition, *, actor=None, reason=None, note="",
              by_system=False) -> MoveResult:
         """Apply a transition to every row it is valid for, in a bounded number of queries.
@@ -231,7 +240,7 @@ class SignatureQuerySet(models.QuerySet):
         due = self.filter(petition__closes_at__lt=closed_before).exclude(email="")
         personal_data_erased.send(sender=Signature, signatures=due, addresses_only=True)
         return due.update(
-            email="", email_domain="",
+            email="", email_domain="", **NO_NEWS,
             # Still unique per petition, as the live-signature constraint needs.
             email_normalised=Concat(Value("erased:"), Cast("id", models.CharField())))
 
@@ -249,7 +258,7 @@ class SignatureQuerySet(models.QuerySet):
                 first_name="", last_name="", name_key="", search_key="", email="",
                 # With the mandate, a commune's or a constituency's code names the person.
                 email_normalised="", email_domain="", locality="", locality_code="",
-                circonscription="", comment="",
+                circonscription="", comment="", **NO_NEWS,
                 party_detail="", mandate_other="", ip_hash="", purged_at=now,
                 # The register's line names the signer too, and so would their nuance.
                 register_match_note="", register_nuance="")
@@ -284,6 +293,10 @@ class SignatureQuerySet(models.QuerySet):
             )
         return signature
 
+
+# Erasing an address erases the consent to write to it.
+NO_NEWS = {"news_consent_at": None, "news_consent_version": "", "news_changed_at": None,
+           "news_stopped_because": ""}
 
 NOW = object()  # stands for the moment of the transition in Signature.STAMPS
 
@@ -403,6 +416,22 @@ class Signature(models.Model):
     consented_at = models.DateTimeField(_("consent to publication given at"))
     consent_version = models.CharField(_("consent text version"), max_length=20,
                                        default="2026-11")
+    # Campaign news: a separate consent, never assumed (the form's box is unticked).
+    # Null: the signer gets only the emails of their own signature.
+    news_consent_at = models.DateTimeField(_("consent to campaign news given at"), null=True,
+                                           blank=True, editable=False)
+    news_consent_version = models.CharField(_("news consent text version"), max_length=20,
+                                            blank=True, editable=False)
+    # The last change of that choice; it stamps the news links, so that a link made
+    # before a change cannot undo it (see news_token).
+    news_changed_at = models.DateTimeField(_("news choice changed at"), null=True, blank=True,
+                                           editable=False)
+    news_stopped_because = models.CharField(_("news stopped because"), max_length=12,
+                                            blank=True, editable=False,
+                                            choices=[("signer", _("the signer unsubscribed")),
+                                                     ("bounced", _("an email bounced")),
+                                                     ("complained",
+                                                      _("the signer marked an email as spam"))])
     language = models.CharField(_("language"), max_length=8, default="fr")
     # Recorded by a moderator when not "form": the evidence is a signatures.intake.Evidence.
     source = models.CharField(_("received through"), max_length=20, choices=Source.choices,
@@ -604,6 +633,57 @@ class Signature(models.Model):
         except signing.BadSignature:
             return None
         return cls.objects.filter(pk=pk).select_related("petition", "party").first()
+
+    # --- the signer's choice of campaign news ------------------------------------
+
+    NEWS_PURPOSES = ("unsubscribe", "preferences")
+
+    @property
+    def receives_news(self) -> bool:
+        return (self.state == self.State.APPROVED and self.news_consent_at is not None
+                and bool(self.email))
+
+    def _news_stamp(self) -> int:
+        return round(self.news_changed_at.timestamp() * 1e6) if self.news_changed_at else 0
+
+    def news_token(self, purpose: str) -> str:
+        """A signed link for one purpose ("unsubscribe" or "preferences"), valid until the
+        signer's next change of choice: replaying it afterwards is refused."""
+        assert purpose in self.NEWS_PURPOSES
+        return signing.dumps([self.pk, self._news_stamp()], salt=f"signatures.news.{purpose}",
+                             compress=True)
+
+    @classmethod
+    def from_news_token(cls, token: str, purpose: str):
+        """The signature a news link was made for, or None: forged, for another purpose,
+        stale (the choice changed since), or its address erased. The caller tells none of
+        these apart."""
+        if purpose not in cls.NEWS_PURPOSES or not token or len(token) > 200:
+            return None
+        try:
+            pk, stamp = signing.loads(token, salt=f"signatures.news.{purpose}")
+        except (signing.BadSignature, ValueError, TypeError):
+            return None
+        signature = cls.objects.filter(pk=pk).exclude(email="").select_related(
+            "petition").first() if isinstance(pk, int) else None
+        if signature is None or signature._news_stamp() != stamp:
+            return None
+        return signature
+
+    def choose_news(self, wanted: bool, version: str = "") -> bool:
+        """The signer's own choice; returns whether it changed anything."""
+        now = timezone.now()
+        current = Signature.objects.filter(pk=self.pk, news_changed_at=self.news_changed_at)
+        if wanted:
+            changed = current.filter(news_consent_at__isnull=True).update(
+                news_consent_at=now, news_consent_version=version, news_stopped_because="",
+                news_changed_at=now)
+        else:
+            changed = current.filter(news_consent_at__isnull=False).update(
+                news_consent_at=None, news_stopped_because="signer", news_changed_at=now)
+        self.refresh_from_db(fields=["news_consent_at", "news_consent_version",
+                                     "news_changed_at", "news_stopped_because"])
+        return bool(changed)
 
     def withdraw_and_erase(self):
         """The signer withdraws: gone from everything public, personal data deleted now."""

@@ -16,6 +16,7 @@ from signatures.models import Signature
 from .domains import classify as domains
 from .domains.models import DomainCheck, DomainKind, DomainRule, normalise_pattern
 from .floods.models import FloodAlert
+from .news import admin as news_admin  # noqa: F401  (registers the campaign updates' admin)
 from .outbox.models import EmailChallenge
 from .register.models import FarRightNuance, RegisterFile, RegisterMatch
 

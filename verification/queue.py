@@ -3,9 +3,13 @@
 It sits above tasks: models and services never import tasks, this module does.
 """
 
+from django.db import transaction
+from django.utils import timezone
+
 from signatures.models import Signature, normalise_email
 
 from . import tasks
+from .news import sending as news
 from .outbox.models import EmailChallenge, may_email_again, write_challenges
 
 
@@ -30,6 +34,19 @@ def request_new_email(petition, address: str, language: str) -> EmailChallenge |
     if signature.state == Signature.State.PENDING_EMAIL:
         return email(signature, EmailChallenge.Kind.CONFIRM, language)
     return email(signature, EmailChallenge.Kind.ALREADY_SIGNED, language)
+
+
+def send_update(update, mandates=(), departements=()) -> int:
+    """Publish the update and write its emails (idempotent: each signer once), in one
+    transaction; the news sender starts once it commits (or beat starts it, within a
+    minute, if the broker is away). Returns how many emails were added."""
+    with transaction.atomic():
+        if update.published_at is None:
+            update.published_at = timezone.now()
+            update.save(update_fields=["published_at"])
+        written = news.write_emails(update, mandates, departements)
+    tasks.send_news.delay_on_commit()
+    return written
 
 
 def register_check(signature_id: int):

@@ -6,6 +6,7 @@ from celery import shared_task
 from .desk import digest
 from .domains import classify
 from .floods.models import FloodAlert
+from .news import sending as news
 from .outbox import delivery
 from .outbox.models import restart_due, write_reminders
 from .register import matching
@@ -37,6 +38,14 @@ def requeue_stale_challenges():
 @shared_task
 def send_reminders():
     return publish(write_reminders())
+
+
+@shared_task(acks_late=True)
+def send_news():
+    """One paced batch of news, then the next one; beat restarts the chain if it breaks."""
+    wait = news.send_batch()
+    if wait is not None:
+        send_news.apply_async(countdown=wait)
 
 
 @shared_task

@@ -81,6 +81,8 @@ class RecordedSignatureForm(SignatureForm):
         self.petition, self.actor, self.oversized = petition, actor, oversized
         # Nothing for a bot to fill here: the page is behind the staff login.
         del self.fields["website"]
+        # News need the signer's own consent: they can ask for them from any email.
+        del self.fields["news"]
         self.fields["consent"].label = _(
             "The signer agreed that their name, title, locality and party are published.")
         self.fields["consent"].error_messages["required"] = _(

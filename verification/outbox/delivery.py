@@ -95,10 +95,14 @@ def is_temporary(error: Exception) -> bool:
 
 def deliver(challenge_id: int) -> Outcome | None:
     """Send the row if this caller can claim it. Returns None if it could not."""
-    challenge = EmailChallenge.objects.select_related("signature__petition").get(pk=challenge_id)
+    challenge = EmailChallenge.objects.select_related("signature__petition", "update").get(
+        pk=challenge_id)
     token = challenge.claim()
     if token is None:
         return None
+    if not challenge.still_wanted():
+        challenge.mark_failed("cancelled: no longer asks for news")
+        return Outcome(challenge.state)
     message = build_message(challenge, token)
     try:
         send(message)

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.text import Truncator
 
+from signatures.models import Signature
+
 from .models import EmailChallenge
 
 SUBJECT_MAX_CHARS = 79
@@ -25,6 +27,8 @@ def _message(challenge: EmailChallenge, template: str, **context) -> EmailMultiA
             "petition_url": petition.absolute_url(),
             "withdraw_url": settings.SITE_URL + reverse(
                 "withdraw", args=[signature.withdrawal_token()]),
+            # Every email lets the signer change their choice of campaign news.
+            "news_url": _news_link(signature, "news_preferences", "preferences"),
             **context,
         }
         # Subjects are one line: a newline here would be a header injection.
@@ -44,6 +48,10 @@ def _message(challenge: EmailChallenge, template: str, **context) -> EmailMultiA
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def _news_link(signature, view: str, purpose: str) -> str:
+    return settings.SITE_URL + reverse(view, args=[signature.news_token(purpose)])
 
 
 def confirm(challenge, token):
@@ -71,14 +79,46 @@ def rejected(challenge, token):
     return _message(challenge, "emails/rejected")
 
 
+def update(challenge, token):
+    """Campaign news, to a signer who asked for them: with RFC 8058 one-click unsubscription
+    (mail programs show an "Unsubscribe" button that POSTs to the link)."""
+    news = challenge.update
+    with translation.override(challenge.language):
+        unsubscribe_url = _news_link(challenge.signature, "news_unsubscribe", "unsubscribe")
+        news_page_url = news.petition.absolute_url() + "#news"
+        title, body, body_html = news.title, news.body, news.body_html
+    message = _message(challenge, "emails/update", update_title=title, update_text=body,
+                       update_html=body_html, unsubscribe_url=unsubscribe_url,
+                       news_page_url=news_page_url)
+    message.extra_headers.update({
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Precedence": "bulk",
+    })
+    return message
+
+
 BY_KIND = {
     EmailChallenge.Kind.CONFIRM: confirm,
     EmailChallenge.Kind.REMINDER: confirm,
     EmailChallenge.Kind.ALREADY_SIGNED: already_signed,
     EmailChallenge.Kind.APPROVED: approved,
     EmailChallenge.Kind.REJECTED: rejected,
+    EmailChallenge.Kind.UPDATE: update,
 }
 
 
 def build_message(challenge: EmailChallenge, token: str) -> EmailMultiAlternatives:
     return BY_KIND[challenge.kind](challenge, token)
+
+
+def update_test(news, language: str, user) -> EmailMultiAlternatives:
+    """The update as a signer would get it, for the moderator who writes it. The made-up
+    signer has no id, so its links lead to the "not valid" pages."""
+    signature = Signature(petition=news.petition, first_name=user.get_full_name() or user.email,
+                          last_name="", email=user.email, language=language)
+    challenge = EmailChallenge(signature=signature, kind=EmailChallenge.Kind.UPDATE,
+                               update=news, language=language)
+    message = update(challenge, "")
+    message.subject = f"[TEST {language.upper()}] {message.subject}"
+    return message

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from petition.heartbeats import process_name
-from petition.models import Heartbeat
+from petition.models import Heartbeat, Update
 from signatures.models import Signature
 
 
@@ -28,11 +28,15 @@ class EmailChallengeQuerySet(models.QuerySet):
         return self.filter(token_hash=hash_token(token)).select_related(
             "signature", "signature__petition").first()
 
+    def about_signatures(self):
+        """Every email but campaign news, which the news sender paces (verification.news)."""
+        return self.filter(kind__in=EmailChallenge.SIGNATURE_KINDS)
+
     def due(self, now=None):
         """Rows that should be on their way but may have been lost."""
         now = now or timezone.now()
         stale = now - timedelta(seconds=settings.CHALLENGE_REQUEUE_AFTER_SECONDS)
-        return self.filter(claimable(now)).filter(
+        return self.about_signatures().filter(claimable(now)).filter(
             # A queued row published again by the sweeper waits anew (next_attempt_at),
             # so that a slow worker is not flooded with copies.
             Q(state=EmailChallenge.State.QUEUED, queued_at__lte=stale)
@@ -42,7 +46,9 @@ class EmailChallengeQuerySet(models.QuerySet):
 
     def oldest_waiting_since(self):
         """When the oldest row still waiting for a worker was queued (None: none waits)."""
-        return (self.filter(state=EmailChallenge.State.QUEUED).order_by("queued_at")
+        # A paced backlog of news is not late.
+        return (self.about_signatures().filter(state=EmailChallenge.State.QUEUED)
+                .order_by("queued_at")
                 .values_list("queued_at", flat=True).first())
 
 
@@ -72,6 +78,7 @@ class EmailChallenge(models.Model):
         REMINDER = "reminder", _("confirmation reminder")
         APPROVED = "approved", _("approval notice")
         REJECTED = "rejected", _("rejection notice")
+        UPDATE = "update", _("campaign update")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -84,10 +91,15 @@ class EmailChallenge(models.Model):
         COMPLAINED = "complained", _("complained")
 
     UNDELIVERABLE = (State.FAILED, State.BOUNCED)
+    SIGNATURE_KINDS = sorted(set(Kind.values) - {Kind.UPDATE.value})
 
     signature = models.ForeignKey(Signature, on_delete=models.CASCADE,
                                   related_name="challenges")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CONFIRM)
+    # For kind "update": which one. A signature gets each update once, however
+    # often the send is started (the constraint below).
+    update = models.ForeignKey(Update, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="emails", verbose_name=_("campaign update"))
     state = models.CharField(_("delivery state"), max_length=12, choices=State.choices,
                              default=State.QUEUED)
     language = models.CharField(_("language"), max_length=8, default="fr")
@@ -110,7 +122,12 @@ class EmailChallenge(models.Model):
     class Meta:
         verbose_name = _("email challenge")
         verbose_name_plural = _("email challenges")
-        indexes = [models.Index(fields=["state", "queued_at"], name="challenge_outbox")]
+        indexes = [models.Index(fields=["state", "queued_at"], name="challenge_outbox"),
+                   # The news sender's next rows, and its "are challenges waiting?".
+                   models.Index(fields=["kind", "state", "queued_at"], name="outbox_by_kind")]
+        constraints = [models.UniqueConstraint(
+            fields=["update", "signature"], condition=Q(update__isnull=False),
+            name="one_email_per_update_and_signature")]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} ({self.state})"
@@ -180,7 +197,15 @@ class EmailChallenge(models.Model):
         EmailChallenge.objects.filter(pk=self.pk).update(state=state)
         self.state = state
         self.show_on_signature(state)
+        if state in (self.State.BOUNCED, self.State.COMPLAINED):
+            # Whatever the email was, that address gets no more news, on any petition.
+            Signature.objects.filter(
+                email_normalised=self.signature.email_normalised).stop_news(state)
         return True
+
+    def still_wanted(self) -> bool:
+        """News go only to those who still want them when their turn comes."""
+        return self.kind != self.Kind.UPDATE or self.signature.receives_news
 
     def _record(self, state, **fields):
         # One commit (one WAL flush) for the row and the signature's copy of its state.
@@ -244,7 +269,9 @@ def write_challenges(signature_ids, kind: str) -> list[EmailChallenge]:
 def may_email_again(signature, now=None) -> bool:
     """A cooldown between emails and a cap per signature: no mail bombing by proxy."""
     now = now or timezone.now()
-    sent = signature.challenges.aggregate(count=models.Count("id"), last=models.Max("queued_at"))
+    # News are not asked for through the form: they count for nothing here.
+    sent = signature.challenges.about_signatures().aggregate(
+        count=models.Count("id"), last=models.Max("queued_at"))
     if sent["count"] >= settings.RESEND_MAX_EMAILS:
         return False
     cooldown = timedelta(seconds=settings.RESEND_COOLDOWN_SECONDS)

@@ -38,7 +38,8 @@ def check_inbox(request, slug):
     latest = None
     if signature_id and since:
         # Only the emails of this submission: an earlier signer's bounce is theirs.
-        latest = (EmailChallenge.objects.filter(signature_id=signature_id, queued_at__gte=since)
+        latest = (EmailChallenge.objects.about_signatures()
+                  .filter(signature_id=signature_id, queued_at__gte=since)
                   .order_by("-id").only("state").first())
     email = submitted_email(request)
     return render(request, "verification/check_inbox.html", {

@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
@@ -22,6 +23,9 @@ class Command(BaseCommand):
         user.is_staff = True
         user.save()
         user.groups.add(ensure_moderators_group())
+        # Locally, the one account also writes campaign updates (a permission of its own).
+        user.user_permissions.add(Permission.objects.get(
+            content_type__app_label="petition", codename="send_update"))
         self.stdout.write(
             f"Local moderator: {settings.SITE_URL}{reverse('admin:index')}  "
             f"username: moderator  password: {password}"
