@@ -16,6 +16,8 @@ before (so it is still logged). The message stays in Redis's `unacked`
 index and comes back after the visibility timeout; by then its row is sent
 and the claim makes the second delivery a no-op (verification/outbox).
 
+Also: closing the channel after a connection loss no longer stops the worker.
+
 Selected in settings (CELERY_BROKER_TRANSPORT) for redis:// and rediss:// brokers.
 """
 
@@ -36,6 +38,18 @@ class QoS(redis.QoS):
         except self.channel.connection_errors:
             virtual.QoS.ack(self, delivery_tag)
             raise
+
+
+    def restore_unacked(self, client=None):
+        # Celery closes the channel after the connection is gone (a connection
+        # loss): kombu would then look up the lost connection's host and raise
+        # AttributeError, which stops the worker ("Unrecoverable error"). The
+        # messages stay in Redis's unacked index (back after the visibility
+        # timeout) and their rows are published again by the sweeper.
+        if client is None and self.channel.connection.client is None:
+            self._delivered.clear()
+            return
+        return super().restore_unacked(client)
 
 
 class Channel(redis.Channel):
