@@ -37,7 +37,7 @@ os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the tests' conftest;
 REDIS = RedisServer().start()
 os.environ["BENCH_REDIS_URL"] = REDIS.url
 
-from harness import ROOT, DATABASE_URL, Sink, setup_django, start_worker, stop  # noqa: E402
+from harness import DATABASE_URL, ROOT, Sink, setup_django, start_worker, stop  # noqa: E402
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 COUNT = int(ARGS[0]) if ARGS and ARGS[0].isdigit() else 1000
@@ -58,15 +58,32 @@ def terminate_connections():
                      "WHERE datname = %s AND pid <> pg_backend_pid()", [name])
 
 
+def _in_group(claimed_by, group):
+    """Whether the process named in a claim (host:pid:nonce) belongs to that process group."""
+    try:
+        return os.getpgid(int(claimed_by.split(":")[1])) == group
+    except (IndexError, ValueError, ProcessLookupError):
+        return False
+
+
 class Workers:
     def __init__(self):
         self.processes = [start_worker("soak1", 2), start_worker("soak2", 2)]
         self.started = 2
 
     def kill_one(self):
-        stop(self.processes[0], signal.SIGKILL)
+        """SIGKILL the first worker; returns the addresses its processes were sending."""
+        from verification.models import EmailChallenge
+
+        killed = self.processes[0]
+        # Read while its processes live: a dead pid has no process group.
+        sending = {address for address, claimed_by in EmailChallenge.objects.filter(
+            state="sending").values_list("signature__email", "claimed_by")
+            if _in_group(claimed_by, killed.pid)}
+        stop(killed, signal.SIGKILL)
         self.started += 1
         self.processes[0] = start_worker(f"soak{self.started}", 2)
+        return sending
 
     def stop(self):
         for process in self.processes:
@@ -94,12 +111,13 @@ def run_fault(name, steps, workers, sink, party, sweep):
     prefix = name.replace("-", "")
     client = Client()
     accepted, errors, slowest = [], 0, 0.0
+    in_flight = set()  # what the killed worker was sending when it died
     marks = {int(COUNT * 0.3): steps[0], int(COUNT * 0.4): steps[1], int(COUNT * 0.5): steps[2]}
     started = time.monotonic()
     for n in range(COUNT):
         step = marks.get(n)
         if step == "kill_worker":
-            workers.kill_one()
+            in_flight = workers.kill_one()
         elif step:
             step()
         address = f"{prefix}{n}@mairie-bench.fr"
@@ -140,7 +158,18 @@ def run_fault(name, steps, workers, sink, party, sweep):
     time.sleep(5)  # a late duplicate would arrive meanwhile
     with sink.lock:
         counts = [len(sink.arrivals.get(address, [])) for address in accepted]
-    row = {"fault": name, "accepted": len(accepted), "errors": errors,
+    duplicated = [address for address in accepted if len(sink.arrivals.get(address, [])) > 1]
+    why = []
+    from verification.models import EmailChallenge
+
+    for address in duplicated:
+        attempts = sorted(EmailChallenge.objects.filter(signature__email=address)
+                          .values_list("attempts", flat=True))
+        hands = ("being sent by the killed worker when it died" if address in in_flight
+                 else "not seen being sent by the killed worker just before the kill")
+        why.append(f"{address}: {hands} (attempts of its rows: {attempts})")
+        print(f"{name}: duplicate {why[-1]}", flush=True)
+    row = {"fault": name, "accepted": len(accepted), "errors": errors, "why": why,
            "lost": counts.count(0), "duplicates": sum(1 for c in counts if c > 1),
            "slowest": slowest, "posting": posted_all - started, "drain": drained}
     print(row, flush=True)
@@ -197,6 +226,11 @@ def main():
                      f"| {row['lost']} | {row['duplicates']} | {row['slowest']:.2f} s "
                      f"| {drain} |")
     text = "\n".join(table)
+    duplicates = [f"- {row['fault']}: {line}" for row in rows for line in row["why"]]
+    if duplicates:
+        text += ("\n\nEach duplicate, and whether the worker killed was sending it (the "
+                 "at-least-once window: SMTP took the message, the kill came before "
+                 "\"sent\" was recorded, docs/architecture.md):\n\n" + "\n".join(duplicates))
     print(text)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()

@@ -6,6 +6,7 @@ SQLite, Celery tasks run eagerly in-process, email printed to the console.
 DEBUG is on only in that embedded default.
 """
 
+import ssl
 from pathlib import Path
 
 import environ
@@ -282,6 +283,16 @@ MAILERS = {"default": _mailer(MAILER)}
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL) or "memory://"
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # kombu's Redis transport with acks that never cost a prefetch slot: without
+    # it, a frozen Redis left workers that beat but never consumed again
+    # (petition/redis_transport.py).
+    CELERY_BROKER_TRANSPORT = "petition.redis_transport:Transport"
+    if CELERY_BROKER_URL.startswith("rediss://"):
+        # What kombu does for the rediss:// scheme, which the transport's own
+        # name replaces, but checking the server's certificate (redis-py's default,
+        # as for the cache) rather than kombu's CERT_NONE.
+        CELERY_BROKER_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True

@@ -7,7 +7,8 @@ Connected from PetitionConfig.ready(), so in every process that runs tasks.
   a new one. Celery's own Django fixup keeps connections for
   CELERY_DB_REUSE_MAX tasks without looking at them: alone, one killed
   backend failed every later task of that process.
-- Each process that runs tasks renews its heartbeat (petition/heartbeats.py).
+- Each process that runs tasks renews its heartbeat (petition/heartbeats.py),
+  and notes when it runs tasks: its health-check file says "consuming".
 """
 
 from celery import signals
@@ -22,6 +23,18 @@ def replace_unusable_connections(task=None, **kwargs):
     # An eager task runs inside a request, maybe inside its transaction: leave that alone.
     if task is not None and not getattr(task.request, "is_eager", False):
         close_old_connections()
+
+
+@signals.task_prerun.connect
+def note_a_task_started(task=None, **kwargs):
+    if task is not None and not getattr(task.request, "is_eager", False):
+        heartbeats.worker_heartbeat.task_started()
+
+
+@signals.task_postrun.connect
+def note_a_task_ended(task=None, **kwargs):
+    if task is not None and not getattr(task.request, "is_eager", False):
+        heartbeats.worker_heartbeat.task_ended()
 
 
 @signals.worker_process_init.connect

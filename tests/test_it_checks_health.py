@@ -83,3 +83,35 @@ def test_the_system_health_fails_when_the_oldest_queued_email_is_late(client, db
     assert response.status_code == 503
     assert response.json()["problems"] == ["outbox"]
     assert response.json()["outbox"]["oldest_queued_seconds_ago"] >= 660
+
+
+def test_a_worker_that_beats_but_takes_nothing_from_a_full_queue_stops_touching_its_file(
+        own_redis, settings, tmp_path, transactional_db):
+    """The compose health check is the file's age: it must go stale for a stalled consumer.
+
+    (transactional_db: record() replaces the connection as a worker does.)"""
+    import redis
+
+    from petition import heartbeats
+
+    settings.HEARTBEAT_FILE = str(tmp_path / "heartbeat")
+    settings.CELERY_BROKER_URL = own_redis.url
+    settings.CHALLENGE_REQUEUE_AFTER_SECONDS = 1
+    beating = heartbeats._Beating()
+    file = Path(settings.HEARTBEAT_FILE)
+
+    def beats_and_touches():
+        file.unlink(missing_ok=True)
+        heartbeats.record("vm:1:abc", Heartbeat.Kind.WORKER, beating.consuming)
+        assert Heartbeat.objects.filter(name="vm:1:abc").exists()  # the sweeper's row, always
+        return file.exists()
+
+    assert beats_and_touches()  # just started
+    time.sleep(1.2)
+    assert beats_and_touches()  # idle, but nothing waits: healthy
+    redis.Redis.from_url(own_redis.url).lpush("email", "a message")
+    assert not beats_and_touches()  # messages wait and this process took none
+    beating.task_started()
+    assert beats_and_touches()  # a long task under way
+    beating.task_ended()
+    assert beats_and_touches()  # one just ended

@@ -128,6 +128,65 @@ def test_a_worker_under_load_survives_redis_going_away(
     # within 30 s: kombu's consumer can be left without its BRPOP after a loss.
 
 
+class _FreezingHandler:
+    """Accepts every message; in the middle of the n-th one, freezes Redis (SIGSTOP).
+
+    So the freeze always finds the worker with a task in hand, whose ack will fail.
+    """
+
+    def __init__(self, mailbox, redis_server, at):
+        self.mailbox, self.redis_server, self.at = mailbox, redis_server, at
+        self.frozen = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        if len(self.mailbox.messages) + 1 == self.at:
+            self.redis_server.freeze()
+            self.frozen.set()
+        with self.mailbox.arrived:
+            self.mailbox.messages.append(
+                message_from_bytes(envelope.original_content, policy=policy.default))
+            self.mailbox.arrived.notify_all()
+        return "250 OK"
+
+
+def test_a_worker_goes_on_consuming_after_redis_was_frozen_mid_send(
+        celery_processes, own_redis, petition, parties):
+    """Before petition/redis_transport.py, an ack made during the freeze failed and kept
+    its prefetch slot: once a worker had as many failed acks as processes, it beat on
+    but never took a message again, and the backlog stayed queued for good (the soak's
+    976 of 1,000). One process here, so that one failed ack is enough."""
+    from aiosmtpd.controller import Controller
+
+    from petition.settings import WORKER_BROKER_TIMEOUT
+
+    from .conftest import Mailbox
+    from .ports import free_port
+
+    mailbox = Mailbox(port=free_port())
+    handler = _FreezingHandler(mailbox, own_redis, at=6)
+    controller = Controller(handler, hostname="127.0.0.1", port=mailbox.port)
+    controller.start()
+    try:
+        worker = celery_processes.worker("w1", mailbox.port, concurrency=1)
+        celery_processes.beat()  # its sweeper publishes again what a freeze took from the queue
+        celery_processes.wait_for_workers(1)
+        count = 60
+        queue_challenges(petition, parties["PS"], count)
+        assert handler.frozen.wait(60), "sending never started"
+        # Longer than the worker's socket timeouts: the ack of the email under way fails.
+        time.sleep(WORKER_BROKER_TIMEOUT + 4)
+        own_redis.thaw()
+        thawed = time.monotonic()
+        each_got_exactly_one(mailbox, count, timeout=60)
+        assert time.monotonic() - thawed < 60
+        assert "Couldn't ack" in worker.log.read_text()  # the freeze did hit an ack
+        assert worker.poll() is None, "the worker exited"
+    finally:
+        controller.stop()
+
+
 def terminate_other_connections():
     """Every connection of the worker and beat processes (not the test process's own threads')."""
     with connection.cursor() as cursor:

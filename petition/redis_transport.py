@@ -1,0 +1,60 @@
+"""kombu's Redis transport, except that a failed ack never costs the worker a prefetch slot.
+
+Why (issue 18, the frozen-Redis soak): kombu's Redis QoS acknowledges a
+message in two steps, first removing it from Redis's `unacked` index, then
+freeing its slot in the channel's local prefetch window. When Redis does not
+answer (frozen, or gone while the consumer's connection still looks open),
+the first step raises and the second is skipped. Celery logs "Couldn't ack"
+and carries on with the same channel, now one slot short. With
+`worker_prefetch_multiplier = 1`, a worker has as many slots as processes:
+once that many acks failed, `can_consume()` is false for good and the
+worker never asks Redis for a message again, while its processes keep
+beating. 976 of 1,000 challenges waited more than 5 minutes that way.
+
+Here the slot is freed whatever Redis answered, and the error is raised as
+before (so it is still logged). The message stays in Redis's `unacked`
+index and comes back after the visibility timeout; by then its row is sent
+and the claim makes the second delivery a no-op (verification/outbox).
+
+Also: closing the channel after a connection loss no longer stops the worker.
+
+Selected in settings (CELERY_BROKER_TRANSPORT) for redis:// and rediss:// brokers.
+"""
+
+from kombu.transport import redis, virtual
+
+
+class QoS(redis.QoS):
+    def ack(self, delivery_tag):
+        try:
+            super().ack(delivery_tag)
+        except self.channel.connection_errors:
+            virtual.QoS.ack(self, delivery_tag)  # the local slot, which Redis's failure kept
+            raise
+
+    def reject(self, delivery_tag, requeue=False):
+        try:
+            super().reject(delivery_tag, requeue=requeue)
+        except self.channel.connection_errors:
+            virtual.QoS.ack(self, delivery_tag)
+            raise
+
+
+    def restore_unacked(self, client=None):
+        # Celery closes the channel after the connection is gone (a connection
+        # loss): kombu would then look up the lost connection's host and raise
+        # AttributeError, which stops the worker ("Unrecoverable error"). The
+        # messages stay in Redis's unacked index (back after the visibility
+        # timeout) and their rows are published again by the sweeper.
+        if client is None and self.channel.connection.client is None:
+            self._delivered.clear()
+            return
+        return super().restore_unacked(client)
+
+
+class Channel(redis.Channel):
+    QoS = QoS
+
+
+class Transport(redis.Transport):
+    Channel = Channel
