@@ -29,11 +29,18 @@ def test_the_compose_file_is_valid_and_has_every_service(tmp_path):
     assert [name for name, service in config["services"].items()
             if "profiles" in service] == ["mailpit"]
     assert set(config["volumes"]) == {"postgres-data", "redis-data", "beat-schedule",
-                                      "evidence"}
+                                      "evidence", "dossiers"}
     # Evidence files of signatures received outside the form outlive the container.
     mounts = [mount if isinstance(mount, str) else f"{mount['source']}:{mount['target']}"
               for mount in config["services"]["web"]["volumes"]]
     assert any(mount.startswith("evidence:/var/lib/petition/evidence") for mount in mounts)
+    # The worker writes the delivery dossiers that the web serves: one volume for both.
+    for name in ("web", "worker"):
+        mounts = [mount if isinstance(mount, str) else f"{mount['source']}:{mount['target']}"
+                  for mount in config["services"][name]["volumes"]]
+        assert any(mount.startswith("dossiers:/var/lib/petition/dossiers") for mount in mounts)
+        assert config["services"][name]["environment"]["DELIVERY_DOSSIER_ROOT"] == (
+            "/var/lib/petition/dossiers")
 
 
 def command(services, name):
