@@ -31,13 +31,14 @@ FROM python:3.13-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH
 RUN useradd --create-home --uid 1000 app \
-    && mkdir -p /var/lib/celery-beat /var/lib/petition/evidence \
-    && chown app:app /var/lib/celery-beat /var/lib/petition/evidence
+    && mkdir -p /var/lib/celery-beat /var/lib/petition/evidence /var/lib/petition/dossiers \
+    && chown app:app /var/lib/celery-beat /var/lib/petition/evidence /var/lib/petition/dossiers
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=root:root /app /app
 # Nothing in /app is writable by the app: the only writable places are the
-# beat schedule's and the evidence files' volumes (and /tmp).
+# beat schedule's and the evidence files' and the
+# dossiers' volumes (and /tmp).
 USER app
 EXPOSE 8000
 # gunicorn.conf.py: gthread workers from WEB_CONCURRENCY, JSON access log without IPs.
