@@ -49,9 +49,10 @@ run: deps messages
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # A few hundred approved demo signatories in the local database, to try the public pages.
+# `make demo PORT=8001` after `make run PORT=8001`: the links it prints follow.
 demo: deps
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py demo_data --count 300
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py demo_register
+	$(RUN_ENV) $(BIN)/python manage.py demo_data --count 300
+	$(RUN_ENV) $(BIN)/python manage.py demo_register
 
 check-services: test-deps
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python tests/check_services.py

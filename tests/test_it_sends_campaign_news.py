@@ -67,7 +67,10 @@ def test_the_news_box_is_separate_and_unticked(client, petition, signature_data)
     page = client.get(SIGN).content.decode()
     box = re.search(r'<input[^>]*name="news"[^>]*>', page).group(0)
     assert 'type="checkbox"' in box and "checked" not in box
-    assert "Recevoir les nouvelles de cette campagne" in page
+    # The box, then its sentence (no colon: it is not a field to fill), then what it means.
+    assert re.search(r'name="news"[^>]*> <label for="id_news">Recevoir les nouvelles de cette '
+                     r'campagne</label><div class="helptext" id="id_news_helptext">', page)
+    assert 'aria-describedby="id_news_helptext"' in box
 
     client.post(SIGN, signature_data)
     client.post(SIGN, {**signature_data, "email": "b@mairie-exemple.fr", "news": "on"})
