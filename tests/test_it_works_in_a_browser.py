@@ -43,7 +43,7 @@ def test_read_sign_confirm_in_the_browser(
     page.get_by_label("Localité du mandat").fill("Orléans")
     page.get_by_label("Département").select_option("45")
     page.get_by_label("Parti :", exact=True).select_option(str(parties["PS"].pk))
-    page.get_by_label("J'accepte").check()
+    page.get_by_label("J’accepte").check()
     page.get_by_role("button", name="Signer").click()
 
     expect(page.locator("h1")).to_have_text("Vérifiez votre boîte de réception")
