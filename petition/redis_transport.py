@@ -16,7 +16,8 @@ before (so it is still logged). The message stays in Redis's `unacked`
 index and comes back after the visibility timeout; by then its row is sent
 and the claim makes the second delivery a no-op (verification/outbox).
 
-Also: closing the channel after a connection loss no longer stops the worker.
+Also: closing the channel after a connection loss, and a task that ends after
+that, no longer stop the worker.
 
 Selected in settings (CELERY_BROKER_TRANSPORT) for redis:// and rediss:// brokers.
 """
@@ -25,20 +26,36 @@ from kombu.transport import redis, virtual
 
 
 class QoS(redis.QoS):
+    def _connection_gone(self):
+        """The channel was closed after a connection loss: kombu has dropped its connection."""
+        connection = getattr(self.channel, "connection", None)
+        return connection is None or connection.client is None
+
     def ack(self, delivery_tag):
+        self._settle(delivery_tag, lambda: super(QoS, self).ack(delivery_tag))
+
+    def reject(self, delivery_tag, requeue=False):
+        self._settle(delivery_tag,
+                     lambda: super(QoS, self).reject(delivery_tag, requeue=requeue))
+
+    def _settle(self, delivery_tag, tell_redis):
+        # A task that ends after its channel was closed (Redis killed while it
+        # ran) has nobody left to tell: kombu would look up the lost
+        # connection and raise AttributeError, which stops the worker
+        # ("Unrecoverable error", seen in the fault tests). Its message is in
+        # Redis's unacked index and comes back after the visibility timeout.
+        if self._connection_gone():
+            virtual.QoS.ack(self, delivery_tag)
+            return
         try:
-            super().ack(delivery_tag)
+            tell_redis()
         except self.channel.connection_errors:
             virtual.QoS.ack(self, delivery_tag)  # the local slot, which Redis's failure kept
             raise
-
-    def reject(self, delivery_tag, requeue=False):
-        try:
-            super().reject(delivery_tag, requeue=requeue)
-        except self.channel.connection_errors:
+        except AttributeError:
+            if not self._connection_gone():  # closed while we were telling Redis
+                raise
             virtual.QoS.ack(self, delivery_tag)
-            raise
-
 
     def restore_unacked(self, client=None):
         # Celery closes the channel after the connection is gone (a connection
@@ -46,7 +63,7 @@ class QoS(redis.QoS):
         # AttributeError, which stops the worker ("Unrecoverable error"). The
         # messages stay in Redis's unacked index (back after the visibility
         # timeout) and their rows are published again by the sweeper.
-        if client is None and self.channel.connection.client is None:
+        if client is None and self._connection_gone():
             self._delivered.clear()
             return
         return super().restore_unacked(client)

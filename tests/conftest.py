@@ -460,3 +460,10 @@ def celery_processes(transactional_db, own_redis, tmp_path):
         except ProcessLookupError:
             pass
         process.wait()
+    # Whatever the test asserted, a worker that gave up on a fault is a failure: outside
+    # compose's restart, email would stop until someone restarted it.
+    for process in started:
+        log = getattr(process, "log", None)
+        if log is not None:
+            assert "Unrecoverable error" not in log.read_text(errors="replace"), (
+                f"the worker exited on a fault; see {log}")

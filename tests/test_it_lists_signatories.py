@@ -115,7 +115,7 @@ def test_counts_map_and_table_agree(client, listed):
     page = response.content.decode()
     assert response.context["figures"]["by_departement"] == {"29": 3, "69": 1, "91": 1}
     assert '<a href="?departement=29">Finistère (29)</a></th><td>3</td>' in page
-    assert "Finistère (29) : 3 signatures" in page  # the map's title for that département
+    assert "Finistère (29)\u202f: 3 signatures" in page  # the map's title for that département
     assert 'href="/p/vsa-jo-2024/signatories/?departement=29"' in page
     assert ("sénateur·rice", 3) in response.context["figures"]["by_mandate"]
 
