@@ -1,4 +1,6 @@
 import re
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,8 +8,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import patch_cache_control
@@ -163,23 +167,35 @@ def _with(params, **extra):
     return params.urlencode()
 
 
-@public_page(reads=[*SignatoryFilters.base_fields, "after", "before", "start"])
-def signatories(request, slug):
-    petition = published_or_404(slug)
-    filters = SignatoryFilters(request.GET or None)
-    ordering = ORDERINGS[filters.chosen_sort]
-    rows = filters.apply(petition.signatures.approved()).select_related("party").order_by(
-        *ordering)
-    total = rows.count() if filters.is_filtering else approved_count(petition)
-    page, start, pages = keyset_page(request.GET, rows, ordering, total,
-                                     petition.signatures.approved())
-    raw = public_figures(petition)
+# The map and the figures' tables are the same on every page of the list, in a
+# language, until the figures change: each process renders them once per
+# version of the figures (their own content is the key) and keeps a few.
+_FIGURES_SECTIONS = OrderedDict()
+_FIGURES_SECTIONS_KEPT = 8
+_figures_sections_lock = threading.Lock()
+
+
+def figures_section(petition, raw) -> SafeString:
+    """The map, its legend and the tables of `raw` (public_figures), as HTML."""
+    list_url = reverse("signatories", args=[petition.slug])
+    key = (petition.pk, get_language(), list_url, repr(raw))
+    with _figures_sections_lock:
+        html = _FIGURES_SECTIONS.get(key)
+    if html is None:
+        html = _render_figures_section(raw, list_url)
+        with _figures_sections_lock:
+            _FIGURES_SECTIONS[key] = html
+            while len(_FIGURES_SECTIONS) > _FIGURES_SECTIONS_KEPT:
+                _FIGURES_SECTIONS.popitem(last=False)
+    return html
+
+
+def _render_figures_section(raw, list_url) -> SafeString:
     labels = dict(Mandate.choices)
     figures = {**raw, "by_mandate": [(labels.get(code, code), n)
                                      for code, n in raw["by_mandate"].items()],
                "by_party": list(raw["by_party"].items())}
     names = departements()
-    list_url = reverse("signatories", args=[petition.slug])
     departement_rows = [(code, names[code], figures["by_departement"].get(code, 0))
                         for code in names]
     map_svg = render_map(
@@ -193,6 +209,26 @@ def signatories(request, slug):
             "%(name)s (%(code)s): %(count)d signatures", n) % {
                 "name": names.get(code, code), "code": code, "count": n},
     )
+    return render_to_string("signatures/_figures.html", {
+        "figures": figures,
+        "map_svg": map_svg,
+        "legend": map_legend(figures["by_departement"], names),
+        "departement_rows": [row for row in departement_rows if row[2]],
+    })
+
+
+@public_page(reads=[*SignatoryFilters.base_fields, "after", "before", "start"])
+def signatories(request, slug):
+    petition = published_or_404(slug)
+    filters = SignatoryFilters(request.GET or None)
+    ordering = ORDERINGS[filters.chosen_sort]
+    rows = filters.apply(petition.signatures.approved()).select_related("party").order_by(
+        *ordering)
+    figures = public_figures(petition)
+    count = approved_count(petition, figures)
+    total = rows.count() if filters.is_filtering else count
+    page, start, pages = keyset_page(request.GET, rows, ordering, total,
+                                     petition.signatures.approved())
     response = render(request, "signatures/list.html", {
         "petition": petition,
         "filters": filters,
@@ -202,11 +238,8 @@ def signatories(request, slug):
         "last_position": start + len(page),
         "total": total,
         "export_query": filters.query(),
-        "count": approved_count(petition),
-        "figures": figures,
-        "map_svg": map_svg,
-        "legend": map_legend(figures["by_departement"], names),
-        "departement_rows": [row for row in departement_rows if row[2]],
+        "count": count,
+        "figures_section": figures_section(petition, figures),
     })
     patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300)
     return response
