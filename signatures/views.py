@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -121,15 +122,46 @@ def reversed_ordering(ordering):
     return tuple(name[1:] if name.startswith("-") else f"-{name}" for name in ordering)
 
 
-def keyset_page(query, rows, ordering, total, approved):
+# Counting every match of a search or of several filters walks all of them (a
+# common name, a big département's councillors: 100 ms at 600,000); past this
+# many the page says « more than 1,000 », and the count costs what a page does.
+COUNTED_UP_TO = 1000
+
+
+def count_from_figures(filters, figures):
+    """How many rows match, when the figures know it (a mandate alone, a département alone)."""
+    data = filters.cleaned_data
+    chosen = {name for name in ("q", "mandate", "region", "departement", "party")
+              if data.get(name)}
+    if chosen == {"mandate"}:
+        return figures["by_mandate"].get(data["mandate"], 0)
+    if chosen == {"departement"}:
+        return figures["by_departement"].get(data["departement"], 0)
+    return None
+
+
+def bounded_count(rows, start, shown, last):
+    """(how many rows match, whether that is exact) once a page of them is read: a
+    first page that is also the last one is the count; else counted up to
+    COUNTED_UP_TO + 1 (most searches for a name find a few: no count at all)."""
+    if start == 0 and last:
+        return shown, True
+    counted = rows.order_by()[:COUNTED_UP_TO + 1].count()
+    return min(counted, COUNTED_UP_TO), counted <= COUNTED_UP_TO
+
+
+def keyset_page(query, rows, ordering, total, approved, exact=True):
     """One page of `rows`, its position and the links around it, without OFFSET.
 
     `after` continues after a row, `before` goes back before one (read in the
     reversed ordering, then turned round); `start` is the page's position,
     carried by the links because counting the rows before it would cost a scan.
+    Without an `exact` total, whether a next page exists is read from the row
+    fetched beyond this one.
     """
     start = query.get("start", "")
-    start = min(int(start), max(total - 1, 0)) if _is_number(start, 8) else 0
+    bound = total if exact else 10 ** 8  # positions come from our own links
+    start = min(int(start), max(bound - 1, 0)) if _is_number(start, 8) else 0
     after, before = query.get("after", ""), query.get("before", "")
     anchor_id = before if CURSOR.fullmatch(before) else after
     anchor = (approved.filter(public_id=int(anchor_id)).first()
@@ -138,8 +170,10 @@ def keyset_page(query, rows, ordering, total, approved):
         backwards = reversed_ordering(ordering)
         page = list(after_anchor(rows.order_by(*backwards), anchor, backwards)[:PAGE_SIZE])
         page.reverse()
+        more = True  # the page we came back from
     else:
         page = list((after_anchor(rows, anchor, ordering) if anchor else rows)[:PAGE_SIZE + 1])
+        more = len(page) > PAGE_SIZE
         if not anchor:
             start = 0
     links = {"next_query": None, "previous_query": None}
@@ -147,7 +181,7 @@ def keyset_page(query, rows, ordering, total, approved):
     for name in ("after", "before", "start"):
         params.pop(name, None)
     shown = page[:PAGE_SIZE]
-    if shown and start + len(shown) < total:
+    if shown and (start + len(shown) < total if exact else more):
         links["next_query"] = _with(params, after=shown[-1].public_id, start=start + len(shown))
     if shown and start > 0:
         links["previous_query"] = _with(params, before=shown[0].public_id,
@@ -226,9 +260,12 @@ def signatories(request, slug):
         *ordering)
     figures = public_figures(petition)
     count = approved_count(petition, figures)
-    total = rows.count() if filters.is_filtering else count
+    total = count_from_figures(filters, figures) if filters.is_filtering else count
     page, start, pages = keyset_page(request.GET, rows, ordering, total,
-                                     petition.signatures.approved())
+                                     petition.signatures.approved(), exact=total is not None)
+    exact = True
+    if total is None:
+        total, exact = bounded_count(rows, start, len(page), pages["next_query"] is None)
     response = render(request, "signatures/list.html", {
         "petition": petition,
         "filters": filters,
@@ -237,6 +274,8 @@ def signatories(request, slug):
         "first_position": start + 1,
         "last_position": start + len(page),
         "total": total,
+        "total_is_exact": exact,
+        "counted_up_to": number_format(COUNTED_UP_TO, force_grouping=True),  # « 1 000 »
         "export_query": filters.query(),
         "count": count,
         "figures_section": figures_section(petition, figures),

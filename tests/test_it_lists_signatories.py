@@ -110,6 +110,35 @@ def test_bad_filter_values_are_ignored_not_a_500(client, listed):
         assert "<script>" not in response.content.decode()
 
 
+def test_many_matches_are_counted_up_to_a_bound_and_still_paged(client, listed, monkeypatch,
+                                                                  django_assert_max_num_queries):
+    """Counting every match would walk them all: past the bound the page says so."""
+    from signatures import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "COUNTED_UP_TO", 3)
+    region = {"region": "Bretagne"}  # 3 matches: counted
+    assert "3 signataires correspondent à ces filtres" in text(client.get(LIST, region))
+    first = client.get(LIST, {"q": "r", "sort": "name"})  # 5 matches: more than 3
+    assert names(first) == ["Durand", "Émery"]
+    assert "Plus de 3 signataires correspondent à ces filtres — montrant 1 à 2" in text(first)
+    second = client.get(LIST + "?" + first.context["next_query"])
+    assert names(second) == ["Kerjean", "Le Goff"]
+    third = client.get(LIST + "?" + second.context["next_query"])
+    assert names(third) == ["Martin"] and third.context["next_query"] is None
+    assert "montrant 5 à 5" in text(third)
+    back = client.get(LIST + "?" + third.context["previous_query"])
+    assert names(back) == ["Kerjean", "Le Goff"] and back.context["next_query"]
+    english = text(client.get("/en" + LIST, {"q": "r"}))
+    assert "More than 3 signatories match these filters — showing 1 to 2" in english
+    # One mandate or one département: the figures know the exact count, nothing is counted.
+    monkeypatch.setattr(views, "COUNTED_UP_TO", 1)
+    assert "3 signataires correspondent à ces filtres" in text(
+        client.get(LIST, {"mandate": "senator"}))
+    assert "3 signataires correspondent à ces filtres" in text(
+        client.get(LIST, {"departement": "29"}))
+
+
 def test_counts_map_and_table_agree(client, listed):
     page = client.get(LIST).content.decode()
     rows = re.findall(r'<a href="\?departement=(\w+)">[^<]+</a></th><td>(\d+)</td>', page)
