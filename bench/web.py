@@ -3,6 +3,7 @@
     .venv/bin/python bench/web.py                # everything, as `make bench` runs it
     BENCH_DURATION=5 .venv/bin/python bench/web.py --skip-emails   # a quick check
     .venv/bin/python bench/web.py --distinct-only   # static + issue 19's two scenarios
+    .venv/bin/python bench/web.py --export-only     # the CSV export through gunicorn
 
 1. Loads 600,000 synthetic signatures (bench/dataset.py, COPY) into
    petition_bench_600k, and 1,000 into petition_bench_1k; reports the time.
@@ -527,6 +528,16 @@ def main():
             departement = conn.execute(
                 "SELECT departement FROM signatures_signature WHERE state = 'approved' "
                 "GROUP BY departement ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+        if "--export-only" in sys.argv:
+            with Server(DATABASES[600_000], dns.port) as server:
+                exported = export(server)
+            print(f"CSV export through gunicorn: {exported['rows']} rows in "
+                  f"{exported['seconds']:.2f} s = {exported['rows_per_s']:,.0f} rows/s, first "
+                  f"byte {exported['first_byte_ms']:.0f} ms, peak RSS "
+                  f"{exported['peak_rss_mb']:.0f} MB (before {exported['rss_before_mb']:.0f} MB),"
+                  f" peak PSS {exported['peak_pss_mb']:.0f} MB; load average "
+                  f"{os.getloadavg()[0]:.2f}")
+            return
         only_distinct = "--distinct-only" in sys.argv
         # The same searches and filters at 1,000 (most find nothing there: still renders).
         searches = distinct_searches(DATABASES[600_000])
