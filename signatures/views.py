@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -251,6 +252,16 @@ def _render_figures_section(raw, list_url) -> SafeString:
     })
 
 
+def signature_items(page) -> SafeString:
+    """The list's <li>s in one pass: through the template's loop they were a tenth of
+    an uncached page."""
+    return format_html_join("\n", '<li><span class="name">{}</span>, <span class="title">{}'
+                            '</span> — <span class="party">{}</span>{}</li>', (
+        (signature.full_name, signature.listed_title, signature.party_label,
+         format_html(' <q class="comment">{}</q>', signature.comment)
+         if signature.comment else "") for signature in page))
+
+
 @public_page(reads=[*SignatoryFilters.base_fields, "after", "before", "start"])
 def signatories(request, slug):
     petition = published_or_404(slug)
@@ -270,6 +281,7 @@ def signatories(request, slug):
         "petition": petition,
         "filters": filters,
         "signatures": page,
+        "signature_items": signature_items(page),
         **pages,
         "first_position": start + 1,
         "last_position": start + len(page),
