@@ -46,7 +46,9 @@ class SignatoryFilters(forms.Form):
         pass: Django's renders three templates a field, a fifth of an uncached list page."""
         for field in self:
             label = field.label
-            suffix = self.label_suffix if label and label[-1] not in _(":?.!") else ""
+            # As label_tag: no suffix after a label's own punctuation (French and
+            # English both write it in ASCII).
+            suffix = self.label_suffix if label and label[-1] not in ":?.!" else ""
             yield format_html('<label for="{}">{}{}</label>{}{}', field.id_for_label, label,
                               suffix, field.errors or "", field)
 
