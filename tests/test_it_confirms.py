@@ -58,7 +58,7 @@ def test_an_expired_link_offers_a_new_email(client, pending):
         page = response.content.decode()
         assert response.status_code == 410
         assert "Ce lien a expiré." in page
-        assert "Renvoyer l'e-mail" in page
+        assert "Renvoyer l’e-mail" in page
     assert Signature.objects.get().state == Signature.State.PENDING_EMAIL
 
 

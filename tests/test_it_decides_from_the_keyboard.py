@@ -93,7 +93,7 @@ def test_a_moderator_decides_twenty_signatures_with_the_keyboard_only(
         if n < 19:
             expect(page.locator("article.desk-card")).not_to_have_attribute(
                 "data-signature", str(signature))
-    expect(page.locator("h1")).to_contain_text("Rien d'autre à relire")
+    expect(page.locator("h1")).to_contain_text("Rien d’autre à relire")
     expect(page.locator("#desk-numbers")).to_contain_text("Vous avez décidé 20 signatures")
     for signature, (transition, reason) in expected.items():
         decision = ModerationDecision.objects.filter(signature_id=signature).last()

@@ -57,7 +57,7 @@ def test_the_page_links_a_card_per_language_that_moves_by_steps(
     assert response["Content-Type"] == "image/png"
     assert Image.open(io.BytesIO(response.content)).size == (1200, 630)
     assert drawn[-1] == ("Non à la VSA\u202f: pétition des élu·es", "0 élu·e a signé",
-                         "Pétition d'élu·es")
+                         "Pétition d’élu·es")
     # Cached: asked again, it is not redrawn.
     assert client.get(url).content == response.content and len(drawn) == 1
     english = card_url(client, "/en/p/vsa-jo-2024/")

@@ -5,7 +5,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from signatures.map import bucket, map_legend, outlines, render_map
+from signatures.map import bounds, bucket, map_legend, outlines, render_map
 from signatures.places import departements
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -66,18 +66,64 @@ def test_the_overseas_departements_are_labelled_boxes():
         assert label.text == departements()[code]
         assert label.get("aria-hidden") == "true"
     assert path_of(found["974"]).find(f"{SVG}title").text == "La Réunion (974) : 2 signatures"
+    assert found["974"].get("aria-label") == "La Réunion (974) : 2 signatures"
+    assert path_of(found["974"]).get("class") == "m5 box"
     assert path_of(found["987"]).get("class") == "m0 box"  # collectivities too
 
 
+OVERSEAS = ["971", "972", "973", "974", "976", "975", "977", "978", "986", "987", "988"]
+BARE_BOX = r"M\S+ \S+h\S+v\S+h-\S+z"
+
+
+def frame_and_outline(a: ET.Element) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The box's frame (x, y, right, bottom) and the extent of the territory drawn in it,
+    both in the map's units."""
+    (rect,) = a.findall(f"{SVG}rect")
+    x, y, w, h = (float(rect.get(k)) for k in ("x", "y", "width", "height"))
+    path = path_of(a)
+    tx, ty, scale = map(float, re.fullmatch(r"translate\((\S+) (\S+)\) scale\((\S+)\)",
+                                             path.get("transform")).groups())
+    left, top, right, bottom = bounds(path.get("d"))
+    return (x, y, x + w, y + h), (tx + left * scale, ty + top * scale,
+                                  tx + right * scale, ty + bottom * scale)
+
+
+def test_each_overseas_territory_is_drawn_in_its_box_not_only_a_rectangle():
+    found = links(draw())
+    for code in OVERSEAS:
+        d = path_of(found[code]).get("d")
+        assert not re.fullmatch(BARE_BOX, d), code
+        assert len(re.findall(r"-?(?:\d+\.?\d*|\.\d+)", d)) >= 8, code  # 4 points or more
+        (fx, fy, fright, fbottom), (left, top, right, bottom) = frame_and_outline(found[code])
+        assert fx < left and right < fright and fy < top and bottom < fbottom, code
+        # Scaled to fill its box on one side at least: not a speck in a corner.
+        assert max((right - left) / (fright - fx), (bottom - top) / (fbottom - fy)) > .8, code
+    # Archipelagos keep their islands: Guadeloupe's three, Polynésie française's twenty-one.
+    assert path_of(found["971"]).get("d").count("z") == 3
+    assert path_of(found["987"]).get("d").count("z") == 21
+    # Guyane is taller than wide, Nouvelle-Calédonie wider than tall, as on a map.
+    _, (left, top, right, bottom) = frame_and_outline(found["973"])
+    assert bottom - top > right - left
+    _, (left, top, right, bottom) = frame_and_outline(found["988"])
+    assert right - left > 1.5 * (bottom - top)
+
+
+def test_a_code_without_any_outline_keeps_a_plain_box():
+    names = {**departements(), "999": "Île imaginaire"}
+    a = links(draw({"999": 1}, names))["999"]
+    assert re.fullmatch(BARE_BOX, path_of(a).get("d"))
+    assert a.find(f"{SVG}text").text == "Île imaginaire"
+    assert not a.findall(f"{SVG}rect")
+
+
 def test_the_boxes_stay_inside_the_view_box():
-    root = ET.fromstring(draw())
-    _, _, width, height = map(float, root.get("viewBox").split())
+    svg = draw()
+    _, _, width, height = map(float, ET.fromstring(svg).get("viewBox").split())
     assert width == 613 and height > 585  # the collectivities go below the map
-    for a in root.iter(f"{SVG}a"):
-        d = path_of(a).get("d")
-        if d.startswith("M"):
-            x, y, w, h = map(float, re.fullmatch(r"M(\S+) (\S+)h(\S+)v(\S+)h-\S+z", d).groups())
-            assert 0 <= x and x + w <= width and 0 <= y and y + h <= height
+    found = links(svg)
+    for code in OVERSEAS:
+        (x, y, right, bottom), _ = frame_and_outline(found[code])
+        assert 0 <= x and right <= width and 0 <= y and bottom <= height, code
 
 
 def test_counts_choose_the_class():

@@ -445,7 +445,7 @@ def test_a_mayor_picks_her_commune_with_the_keyboard(live_server, scripted_page,
     combobox.press("Enter")
 
     page.get_by_label("Parti :", exact=True).select_option(str(parties["PS"].pk))
-    page.get_by_label("J'accepte").check()
+    page.get_by_label("J’accepte").check()
     page.get_by_role("button", name="Signer").click()
     expect(page.locator("h1")).to_have_text("Vérifiez votre boîte de réception")
     signature = Signature.objects.get()
@@ -488,4 +488,4 @@ def test_a_district_councillor_of_paris_reads_paris_11e():
     signature = Signature(mandate="district_councillor", civility="F",
                           locality="Paris 11e Arrondissement", departement="75")
     with translation.override("fr"):
-        assert signature.title == "conseillère d'arrondissement de Paris 11e (75)"
+        assert signature.title == "conseillère d’arrondissement de Paris 11e (75)"

@@ -61,7 +61,7 @@ def test_the_flag_blocks_approval_as_a_refused_party_does(flagged, client, moder
     page = client.post(CHANGELIST, {"action": "approve",
                                     "_selected_action": [rossi.pk, lefevre.pk]},
                        follow=True).content.decode()
-    assert ("1 signature non approuvée : le répertoire donne à son signataire une nuance "
+    assert ("1 signature non approuvée\u202f: le répertoire donne à son signataire une nuance "
             "d’extrême droite.") in page
     assert dict(Signature.objects.values_list("last_name", "state")) == {
         "Rossi": "email_confirmed", "Lefèvre": "approved"}
@@ -94,7 +94,7 @@ def test_only_a_moderator_with_the_permission_clears_it_with_a_note_in_the_trail
         "action": "clear_register_nuance_flag", "apply": "1", "_selected_action": [rossi.pk],
         "note": "Élu sur une liste d'union locale; a quitté le RN en 2021 (courrier du 3/11)."},
         follow=True).content.decode()
-    assert "1 signature : signalement de nuance d’extrême droite levé." in done
+    assert "1 signature\u202f: signalement de nuance d’extrême droite levé." in done
 
     rossi.refresh_from_db()
     assert not rossi.register_nuance_flag and rossi.register_nuance_cleared_at

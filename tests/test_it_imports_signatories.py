@@ -100,11 +100,11 @@ def test_500_rows_with_20_bad_ones_480_are_in_20_reported_and_a_reimport_adds_no
     path.write_text(content, encoding="utf-8")
     output = run_import(path)
     assert Signature.objects.count() == 480
-    assert "500 lignes : 480 importées, 0 déjà signées, 20 refusées." in output
+    assert "500 lignes\u202f: 480 importées, 0 déjà signées, 20 refusées." in output
     reported = [line for line in output.splitlines() if line.startswith("ligne ")]
     assert len(reported) == 20
     for line, message in bad_lines.items():
-        assert any(r.startswith(f"ligne {line} :") and message in r for r in reported), (
+        assert any(r.startswith(f"ligne {line}\u202f:") and message in r for r in reported), (
             line, message)
     assert not Signature.objects.filter(first_name="<script>alert(1)</script>").exists()
     # The same life as the form: each one awaits its signer's confirmation.
@@ -119,7 +119,7 @@ def test_500_rows_with_20_bad_ones_480_are_in_20_reported_and_a_reimport_adds_no
     assert "signataires.csv" in trail.note and "ligne 7" in trail.note
 
     again = run_import(path)
-    assert "500 lignes : 0 importées, 480 déjà signées, 20 refusées." in again
+    assert "500 lignes\u202f: 0 importées, 480 déjà signées, 20 refusées." in again
     assert Signature.objects.count() == 480
     assert EmailChallenge.objects.count() == 480  # nobody is emailed twice
 
@@ -139,18 +139,18 @@ def test_latin1_with_semicolons_and_utf8_with_a_bom_read_the_same(
     latin1.write_bytes(list_of_signatories(rows, ";").encode("cp1252"))
     output = run_import(latin1)
     assert "lu en Latin-1 (Windows-1252)" in output
-    assert "2 lignes : 2 importées" in output
+    assert "2 lignes\u202f: 2 importées" in output
     assert Signature.objects.filter(first_name="Élise", comment="Non à la VSA.").exists()
     bom = tmp_path / "bom.csv"
     bom.write_bytes(b"\xef\xbb\xbf" + list_of_signatories([good_row(2)]).encode())
-    assert "1 lignes : 1 importées" in run_import(bom) or "1 importées" in run_import(bom)
+    assert "1 lignes\u202f: 1 importées" in run_import(bom)
     assert Signature.objects.count() == 3
 
 
 @pytest.mark.parametrize("content,message", [
     (b"\x89PNG\r\n\x1a\n\x00\x00binary", "pas un fichier texte CSV"),
     (b"", "Le fichier est vide"),
-    (b"nom,prenom\nDupont,Marie\n", "Manquantes : civility, first_name, last_name, email"),
+    (b"nom,prenom\nDupont,Marie\n", "Manquantes\u202f: civility, first_name, last_name, email"),
 ])
 def test_a_file_that_is_not_a_list_is_refused_whole(
         petition, parties, moderator, tmp_path, content, message):
@@ -168,7 +168,7 @@ def test_a_separator_left_unquoted_is_reported_on_its_line(petition, parties, mo
     path = tmp_path / "x.csv"
     path.write_text(content)
     output = run_import(path)
-    assert "ligne 3 : 13 cellules alors que la première ligne nomme 12 colonnes" in output
+    assert "ligne 3\u202f: 13 cellules alors que la première ligne nomme 12 colonnes" in output
     assert Signature.objects.count() == 1
 
 
@@ -188,8 +188,8 @@ def test_confirmed_rows_need_the_permission_and_their_email(
     assert not Signature.objects.exists()
     moderator.user_permissions.add(Permission.objects.get(codename="record_confirmed_signature"))
     output = run_import(path, "--confirmed")
-    assert "2 lignes : 1 importées, 0 déjà signées, 1 refusées." in output
-    assert "ligne 3 :" in output and "Seul un e-mail envoyé de l’adresse officielle" in output
+    assert "2 lignes\u202f: 1 importées, 0 déjà signées, 1 refusées." in output
+    assert "ligne 3\u202f:" in output and "Seul un e-mail envoyé de l’adresse officielle" in output
     signature = Signature.objects.get()
     assert signature.state == Signature.State.EMAIL_CONFIRMED
     assert [d.transition for d in signature.decisions.all()] == ["record", "confirm_email"]
@@ -203,9 +203,9 @@ def test_the_admin_page_previews_then_imports(petition, parties, moderator, five
     upload = SimpleUploadedFile("liste.csv", five_hundred_rows[0].encode(), "text/csv")
     preview = client.post(IMPORT, {"file": upload})
     page = text(preview.content.decode())
-    assert "Aperçu : rien n’est encore enregistré" in page
+    assert "Aperçu\u202f: rien n’est encore enregistré" in page
     assert "480 lignes peuvent être importées." in page
-    assert "20 lignes refusées : rien n’en est enregistré." in page
+    assert "20 lignes refusées\u202f: rien n’en est enregistré." in page
     assert "une formule de tableur" in page
     assert "<script>alert(1)</script>" not in page
     assert not Signature.objects.exists()  # a preview saves nothing
@@ -242,7 +242,7 @@ def test_the_sample_in_docs_reads_as_the_readme_says(petition, parties, moderato
 
     sample = Path(settings.BASE_DIR) / "docs" / "import_signatures_sample.csv"
     output = run_import(sample, "--dry-run")
-    assert "3 lignes : 3 importables, 0 déjà signées, 0 refusées." in output
+    assert "3 lignes\u202f: 3 importables, 0 déjà signées, 0 refusées." in output
     readme = (Path(settings.BASE_DIR) / "README.md").read_text()
     header = sample.read_text().splitlines()[0].split(";")
     assert all(f"`{column}`" in readme for column in header)

@@ -182,12 +182,12 @@ def test_a_file_missing_columns_is_refused_by_name_and_nothing_changes(tmp_path,
     broken.write_text(";".join(f'"{h}"' for h in headers) + "\r\n" + ";" * len(headers),
                       encoding="utf-8")
 
-    with pytest.raises(CommandError, match="Colonnes manquantes : Code de la commune\\."):
+    with pytest.raises(CommandError, match="Colonnes manquantes\u202f: Code de la commune\\."):
         import_rne(broken)
     assert RegisterEntry.objects.filter(kind="cm").count() == len(MUNICIPAL)
     # Named neutrally, the commune's label still shows it is a municipal file.
     renamed = broken.rename(tmp_path / "telechargement.csv")
-    with pytest.raises(CommandError, match="Colonnes manquantes : Code de la commune\\."):
+    with pytest.raises(CommandError, match="Colonnes manquantes\u202f: Code de la commune\\."):
         import_rne(renamed)
 
     stranger = tmp_path / "contacts.csv"
@@ -360,7 +360,7 @@ def test_every_published_layout_imports(tmp_path, db, layout, kind):
 
 def test_a_title_line_above_the_header_is_said_in_the_report(tmp_path, db):
     output = import_rne(write_sample(tmp_path, "2018–2021", "cm"))
-    assert "Disposition : tabulations, cp1252, CRLF, en-tête en ligne 2." in output
+    assert "Disposition\u202f: tabulations, cp1252, CRLF, en-tête en ligne 2." in output
 
 
 def test_a_kind_never_replaces_another(tmp_path, db):
@@ -411,7 +411,7 @@ def test_dropped_dates_and_unknown_columns_are_reported_with_counts(tmp_path, db
     output = out.getvalue()
     assert "1 date de début de mandat lue, 2 écartée(s) (illisibles)." in output
     assert "2 dates de début de mandat n’ont pas pu être lues" in err.getvalue()
-    assert "2 colonnes inconnues ignorées : Code secret, Couleur préférée." in output
+    assert "2 colonnes inconnues ignorées\u202f: Code secret, Couleur préférée." in output
     record = RegisterFile.objects.get()
     assert (record.rows, record.dates_read, record.dates_dropped) == (4, 1, 2)
     assert record.unknown_columns.splitlines() == ["Code secret", "Couleur préférée"]

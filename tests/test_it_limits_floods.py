@@ -19,7 +19,7 @@ def test_signing_is_limited_per_ip_with_a_clear_message(client, petition, signat
         assert client.post(SIGN, {**signature_data, **person(n)}).status_code == 302
     response = client.post(SIGN, {**signature_data, **person(9)})
     assert response.status_code == 200
-    assert "Trop de signatures ont été envoyées d'ici récemment" in html.unescape(
+    assert "Trop de signatures ont été envoyées d’ici récemment" in html.unescape(
         response.content.decode())
     assert Signature.objects.count() == 3
     # Another client is not affected.

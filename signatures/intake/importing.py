@@ -29,7 +29,7 @@ from signatures.models import Party, Signature, fold, normalise_email
 from signatures.titles import Civility, Mandate
 
 from .forms import RecordedSignatureForm
-from .recording import AlreadySigned, record
+from .recording import AlreadySigned, clauses, record
 
 COLUMNS = ["civility", "first_name", "last_name", "email", "mandate", "mandate_other",
            "locality", "locality_code", "departement", "circonscription", "party",
@@ -201,8 +201,9 @@ def describe_errors(form) -> str:
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
         label = str(label) if name != "__all__" else ""
-        parts.append(f"{label} : {' '.join(errors)}" if label else " ".join(errors))
-    return " ; ".join(parts)
+        parts.append(_("%(field)s: %(errors)s") % {"field": label, "errors": " ".join(errors)}
+                     if label else " ".join(errors))
+    return clauses(parts)
 
 
 def check(content: bytes, filename: str, petition, actor, *, confirmed=False) -> Report:

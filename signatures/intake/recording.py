@@ -79,7 +79,16 @@ def recording_note(signature, evidence) -> str:
         lines.append(evidence.imported_from)
     if evidence.note:
         lines.append(_("Note: %(note)s") % {"note": evidence.note})
-    return "; ".join(lines) + "."
+    return clauses(lines) + "."
+
+
+def clauses(parts: list[str]) -> str:
+    """Parts joined by semicolons as the active language writes them (« a ; b » in
+    French, with a narrow no-break space)."""
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        text = _("%(before)s; %(after)s") % {"before": text, "after": part}
+    return text
 
 
 def confirmation_note(evidence) -> str:
