@@ -141,7 +141,7 @@ def test_counts_map_and_table_agree(client, listed):
     rows = re.findall(r'<a href="\?departement=(\w+)">[^<]+</a></th><td>(\d+)</td>', page)
     assert rows == [("29", "3"), ("69", "1"), ("91", "1")]
     assert '<a href="?departement=29">Finistère (29)</a></th><td>3</td>' in page
-    assert "Finistère (29) : 3 signatures" in page  # the map's title for that département
+    assert "Finistère (29)\u202f: 3 signatures" in page  # the map's title for that département
     assert 'href="/p/vsa-jo-2024/signatories/?departement=29"' in page
     assert '<th scope="row">sénateur·rice</th><td>3</td>' in page
 
@@ -150,12 +150,12 @@ def test_the_map_and_figures_follow_a_decision_on_every_page(
         client, listed, moderator, django_capture_on_commit_callbacks):
     """The figures' section is rendered once per version of the figures, then reused."""
     for path in (LIST, LIST + "?mandate=senator", LIST + "?q=martin"):
-        assert "Finistère (29) : 3 signatures" in client.get(path).content.decode()
+        assert "Finistère (29)\u202f: 3 signatures" in client.get(path).content.decode()
     with django_capture_on_commit_callbacks(execute=True):  # the figures move on commit
         listed[0].return_to_review(moderator)
     for path in (LIST, LIST + "?mandate=senator", LIST + "?q=martin&sort=name"):
         page = client.get(path).content.decode()
-        assert "Finistère (29) : 2 signatures" in page
+        assert "Finistère (29)\u202f: 2 signatures" in page
         assert '<a href="?departement=29">Finistère (29)</a></th><td>2</td>' in page
         assert '<th scope="row">sénateur·rice</th><td>2</td>' in page
     english = client.get("/en" + LIST).content.decode()
