@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/web.py                # everything, as `make bench` runs it
     BENCH_DURATION=5 .venv/bin/python bench/web.py --skip-emails   # a quick check
+    .venv/bin/python bench/web.py --distinct-only   # static + issue 19's two scenarios
+    .venv/bin/python bench/web.py --export-only     # the CSV export through gunicorn
 
 1. Loads 600,000 synthetic signatures (bench/dataset.py, COPY) into
    petition_bench_600k, and 1,000 into petition_bench_1k; reports the time.
@@ -10,7 +12,11 @@
    production, both for a plain-HTTP load generator: no HTTPS redirect, and the
    signing rate limits off (one client signs thousands of times).
 3. Drives wrk (fixed connections and duration, below) through each scenario,
-   with a warm-up; the signing POST uses bench/lua/sign.lua.
+   with a warm-up; the signing POST uses bench/lua/sign.lua. Two scenarios are a
+   crowd of different readers (bench/lua/distinct.lua, each request the next
+   URL of a list): 12,000 name searches taken from the dataset, and
+   département × mandate × party filters mixed with keyset pages. There the
+   server's X-Page-Cache answers are counted: the hit rate it saw is reported.
 4. Checks that every accepted POST is in the database with its challenge
    queued and published to the broker.
 5. Downloads the full CSV export, sampling the gunicorn workers' RSS.
@@ -21,8 +27,10 @@
 Settings (environment): BENCH_DURATION (seconds per scenario, 15),
 BENCH_CONNECTIONS (16), BENCH_WRK_THREADS (2), BENCH_EMAILS (10000),
 BENCH_REUSE=1 (keep the loaded databases if their row counts match; they are
-migrated to the current schema), WEB_CONCURRENCY and GUNICORN_THREADS (as in
-production).
+migrated to the current schema), BENCH_DATABASES_PREFIX (petition_bench: the
+databases are <prefix>_600k and <prefix>_1k), BENCH_REDIS_URL (db 14; the page
+cache takes the next database, or BENCH_CACHE_REDIS_URL), WEB_CONCURRENCY and
+GUNICORN_THREADS (as in production).
 """
 
 import base64
@@ -30,6 +38,7 @@ import contextlib
 import http.client
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -37,6 +46,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,14 +57,21 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 import dataset  # noqa: E402
+
 from tests.dns_server import LoopbackDNS  # noqa: E402
 from tests.ports import free_port  # noqa: E402
 
 BIN = ROOT / ".venv/bin"
 RESULTS = ROOT / "bench/results"
 PG = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-DATABASES = {600_000: f"{PG}/petition_bench_600k", 1_000: f"{PG}/petition_bench_1k"}
+# BENCH_DATABASES_PREFIX: another pair of databases (petition_h19 -> petition_h19_600k, …).
+PREFIX = os.environ.get("BENCH_DATABASES_PREFIX", "petition_bench")
+DATABASES = {600_000: f"{PG}/{PREFIX}_600k", 1_000: f"{PG}/{PREFIX}_1k"}
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+# The page cache: as in the settings, the database after the broker's.
+_redis_base, _slash, _redis_db = REDIS_URL.rpartition("/")
+CACHE_REDIS_URL = os.environ.get("BENCH_CACHE_REDIS_URL",
+                                 f"{_redis_base}/{(int(_redis_db or 0) + 1) % 16}")
 DURATION = int(os.environ.get("BENCH_DURATION", 15))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
 WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", 2))
@@ -64,12 +81,20 @@ P = f"/p/{SLUG}"
 
 # Ratio of each scenario's requests/s to the static ceiling's (issue 8).
 TARGETS = {"petition": 0.5, "count": 0.7, "list": 0.3, "filtered": 0.3, "deep": 0.3,
-           "search": 0.2, "sign": 0.1}
+           "search": 0.2, "searches": 0.15, "combinations": 0.15, "sign": 0.1}
+# Issue 19: a crowd of different readers, each URL different, so that nearly
+# every request misses the page cache (the server says which did).
+DISTINCT_SCENARIOS = ("searches", "combinations")
+DISTINCT_SEARCHES = 12_000
+DISTINCT_COMBINATIONS = 12_000
+P99_TARGETS = {"searches": 100.0}
 LIST_SCENARIOS = ("list", "filtered", "deep", "search")
 LABELS = {
     "static": "static file (ceiling)", "petition": "petition page", "count": "count.json",
     "list": "signatories, page 1", "filtered": "signatories, département + mandate",
     "deep": "signatories, deep page (keyset)", "search": "signatories, name search",
+    "searches": "distinct searches (≥ 10,000 names)",
+    "combinations": "distinct filters and deep pages",
     "sign": "signing POST",
 }
 def log(*args):
@@ -83,7 +108,8 @@ def base_env():
     return {
         "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
         "DJANGO_SETTINGS_MODULE": "petition.settings",
-        "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+        "REDIS_URL": REDIS_URL, "CACHE_REDIS_URL": CACHE_REDIS_URL,
+        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
         "ALLOWED_HOSTS": "127.0.0.1,localhost", "CONN_MAX_AGE": "60", "MAILER": "smtp",
         # Plain HTTP from wrk on loopback: no redirect to HTTPS.
         "SECURE_SSL_REDIRECT": "false",
@@ -142,7 +168,10 @@ class Server:
                     "DNS_NAMESERVERS": f"127.0.0.1:{dns_port}"}
 
     def __enter__(self):
-        redis.Redis.from_url(REDIS_URL).flushdb()  # no figures or pages from another database
+        # No figures or pages from another database: both Redis databases (until issue 19
+        # only the broker's was emptied, and the 1,000 run was served 600,000's pages).
+        for url in (REDIS_URL, CACHE_REDIS_URL):
+            redis.Redis.from_url(url).flushdb()
         RESULTS.mkdir(exist_ok=True)
         self.log = open(RESULTS / "gunicorn.log", "a")  # noqa: SIM115 (closed in __exit__)
         # The access log (stdout) is written as in production, then dropped.
@@ -243,7 +272,9 @@ def wrk(url, duration, script=None, env=None):
                         out)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     statuses = {int(s): int(n) for s, n in re.findall(r"^status (\d+) (\d+)$", out, re.M)}
+    page_cache = {name: int(n) for name, n in re.findall(r"^cache (\w+) (\d+)$", out, re.M)}
     return {
+        "page_cache": page_cache,
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "p50": milliseconds(percentiles["50"]), "p99": milliseconds(percentiles["99"]),
@@ -278,6 +309,66 @@ def list_paths(info, departement):
         "deep": f"{P}/signatories/?after={info['deep']}",
         "search": f"{P}/signatories/?q=helene+maillard",
     }
+
+
+def distinct_searches(url, count=DISTINCT_SEARCHES):
+    """Name searches as readers type them, taken from the dataset: a full name, or a
+    last name and a commune; as many different ones as `count`, in random order."""
+    with psycopg.connect(url) as conn:
+        conn.execute("SELECT setseed(0.19)")
+        terms = [row[0] for row in conn.execute(
+            "SELECT term FROM (SELECT DISTINCT lower(first_name || ' ' || last_name) AS term "
+            "FROM signatures_signature WHERE state = 'approved' UNION "
+            "SELECT DISTINCT lower(last_name || ' ' || locality) FROM signatures_signature "
+            "WHERE state = 'approved') AS terms ORDER BY random() LIMIT %s", [count])]
+    return [f"{P}/signatories/?{urllib.parse.urlencode({'q': term})}" for term in terms]
+
+
+def filter_combinations(url, count=DISTINCT_COMBINATIONS // 2):
+    """Département × mandate × party filters that the dataset holds, in random order."""
+    with psycopg.connect(url) as conn:
+        conn.execute("SELECT setseed(0.19)")
+        return conn.execute(
+            "SELECT * FROM (SELECT DISTINCT departement, mandate, party_id "
+            "FROM signatures_signature WHERE state = 'approved' AND party_id IS NOT NULL) "
+            "AS found ORDER BY random() LIMIT %s", [count]).fetchall()
+
+
+def distinct_combinations(url, combinations, count=DISTINCT_COMBINATIONS):
+    """`combinations` as filters (the 600,000's, the same URLs at 1,000), and keyset pages
+    of this database (`after` a random approved row, alone or within its own
+    département); each URL different, in random order."""
+    with psycopg.connect(url) as conn:
+        conn.execute("SELECT setseed(0.19)")
+        anchors = conn.execute(
+            "SELECT public_id, departement FROM signatures_signature "
+            "WHERE state = 'approved' ORDER BY random() LIMIT %s",
+            [count - len(combinations)]).fetchall()
+    paths = [f"{P}/signatories/?departement={d}&mandate={m}&party={p}"
+             for d, m, p in combinations]
+    paths += [f"{P}/signatories/?after={public_id}" if n % 2 else
+              f"{P}/signatories/?departement={departement}&after={public_id}"
+              for n, (public_id, departement) in enumerate(anchors)]
+    random.Random(19).shuffle(paths)
+    return list(dict.fromkeys(paths))  # each URL once
+
+
+def run_distinct(server, name, paths):
+    """wrk through `paths`, each request the next URL; the warm-up walks them backwards,
+    so the measured run meets pages the warm-up did not store."""
+    RESULTS.mkdir(exist_ok=True)
+    listing = RESULTS / f"paths-{name}.txt"
+    listing.write_text("\n".join(paths) + "\n")
+    script = ROOT / "bench/lua/distinct.lua"
+    wrk(server.url(paths[0]), 2, script, {"BENCH_PATHS": str(listing), "BENCH_REVERSE": "1"})
+    log(f"  {name} ({len(paths)} URLs) …")
+    result = wrk(server.url(paths[0]), DURATION, script, {"BENCH_PATHS": str(listing)})
+    seen = result["page_cache"]
+    answered = sum(seen.values())
+    result.update(urls=len(paths), hit_rate=seen.get("hit", 0) / answered if answered else 0)
+    log(f"    {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, "
+        f"p99 {result['p99']:.1f} ms, errors {result['errors']}, page cache {seen}")
+    return result
 
 
 # --- signing ---------------------------------------------------------------------------
@@ -358,7 +449,9 @@ def export(server):
 
 def cold_renders(server, paths, times=8):
     """Sequential requests with the page cache emptied before each: the cost of a render."""
-    client = redis.Redis.from_url(REDIS_URL)
+    # The version lives in the cache's Redis (it was bumped in the broker's database,
+    # where it changed nothing, until issue 19).
+    client = redis.Redis.from_url(CACHE_REDIS_URL)
     out = {}
     for name, path in paths.items():
         samples = []
@@ -401,6 +494,26 @@ def collectstatic():
                    cwd=ROOT, env=env, check=True)
 
 
+def signing_and_export(server, info, paths, results, cold, report):
+    """The export, the uncached renders and the signing POST, at 600,000."""
+    # The export before signing: a worker's first signing POST loads the
+    # places reference data, which would hide what the export itself costs.
+    log("  export …")
+    report["export"] = export(server)
+    log(f"    {report['export']}")
+    cold[600_000] = cold_renders(server, {k: paths[k] for k in LIST_SCENARIOS})
+    run = str(int(time.time()))
+    cookie, token = csrf_pair(server)
+    env = {"BENCH_CSRF_COOKIE": cookie, "BENCH_CSRF_TOKEN": token,
+           "BENCH_PARTY": str(info["party"]), "BENCH_RUN": run}
+    results["sign"] = run_scenario(server, "sign", f"{P}/sign/",
+                                   ROOT / "bench/lua/sign.lua", env, warm_up=10)
+    accepted = results["sign"]["statuses"].get(302, 0)
+    report["signing"] = check_signatures(DATABASES[600_000], run, accepted)
+    log(f"    check: {report['signing']}")
+    report["rss_after_signing"] = max(rss_mb(pid) for pid in server.workers())
+
+
 def main():
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk (Debian's package), then make bench.")
@@ -415,39 +528,47 @@ def main():
             departement = conn.execute(
                 "SELECT departement FROM signatures_signature WHERE state = 'approved' "
                 "GROUP BY departement ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+        if "--export-only" in sys.argv:
+            with Server(DATABASES[600_000], dns.port) as server:
+                exported = export(server)
+            print(f"CSV export through gunicorn: {exported['rows']} rows in "
+                  f"{exported['seconds']:.2f} s = {exported['rows_per_s']:,.0f} rows/s, first "
+                  f"byte {exported['first_byte_ms']:.0f} ms, peak RSS "
+                  f"{exported['peak_rss_mb']:.0f} MB (before {exported['rss_before_mb']:.0f} MB),"
+                  f" peak PSS {exported['peak_pss_mb']:.0f} MB; load average "
+                  f"{os.getloadavg()[0]:.2f}")
+            return
+        only_distinct = "--distinct-only" in sys.argv
+        # The same searches and filters at 1,000 (most find nothing there: still renders).
+        searches = distinct_searches(DATABASES[600_000])
+        combinations = filter_combinations(DATABASES[600_000])
         log("600,000 signatures:")
         with Server(DATABASES[600_000], dns.port) as server:
             results["static"] = run_scenario(server, "static", static_path(server))
-            results["petition"] = run_scenario(server, "petition", f"{P}/")
-            results["count"] = run_scenario(server, "count", f"{P}/count.json")
+            if not only_distinct:
+                results["petition"] = run_scenario(server, "petition", f"{P}/")
+                results["count"] = run_scenario(server, "count", f"{P}/count.json")
             paths = list_paths(info, departement)
-            for name in LIST_SCENARIOS:
+            for name in () if only_distinct else LIST_SCENARIOS:
                 results[name] = run_scenario(server, name, paths[name])
-            # The export before signing: a worker's first signing POST loads the
-            # places reference data, which would hide what the export itself costs.
-            log("  export …")
-            report["export"] = export(server)
-            log(f"    {report['export']}")
-            cold[600_000] = cold_renders(server, {k: paths[k] for k in LIST_SCENARIOS})
-            run = str(int(time.time()))
-            cookie, token = csrf_pair(server)
-            env = {"BENCH_CSRF_COOKIE": cookie, "BENCH_CSRF_TOKEN": token,
-                   "BENCH_PARTY": str(info["party"]), "BENCH_RUN": run}
-            results["sign"] = run_scenario(server, "sign", f"{P}/sign/",
-                                           ROOT / "bench/lua/sign.lua", env, warm_up=10)
-            accepted = results["sign"]["statuses"].get(302, 0)
-            report["signing"] = check_signatures(DATABASES[600_000], run, accepted)
-            log(f"    check: {report['signing']}")
-            report["rss_after_signing"] = max(rss_mb(pid) for pid in server.workers())
+            results["searches"] = run_distinct(server, "searches", searches)
+            results["combinations"] = run_distinct(
+                server, "combinations", distinct_combinations(DATABASES[600_000], combinations))
+            if not only_distinct:
+                signing_and_export(server, info, paths, results, cold, report)
         log("1,000 signatures:")
         info_1k = facts(DATABASES[1_000])
         small = {}
         with Server(DATABASES[1_000], dns.port) as server:
             paths = list_paths(info_1k, departement)
-            for name in LIST_SCENARIOS:
+            for name in () if only_distinct else LIST_SCENARIOS:
                 small[name] = run_scenario(server, name, paths[name])
-            cold[1_000] = cold_renders(server, {k: paths[k] for k in LIST_SCENARIOS})
-    if "--skip-emails" not in sys.argv:
+            small["searches"] = run_distinct(server, "searches", searches)
+            small["combinations"] = run_distinct(
+                server, "combinations", distinct_combinations(DATABASES[1_000], combinations))
+            if not only_distinct:
+                cold[1_000] = cold_renders(server, {k: paths[k] for k in LIST_SCENARIOS})
+    if "--skip-emails" not in sys.argv and not only_distinct:
         log("emails …")
         report["emails"] = emails()
         log(f"  {report['emails']}")
@@ -455,7 +576,8 @@ def main():
     text = table(results, small, cold, report, load_seconds, total)
     print(text)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.md").write_text(text)
+    # A partial run (--distinct-only) does not replace the full table.
+    (RESULTS / ("distinct.md" if only_distinct else "latest.md")).write_text(text)
 
 
 def table(results, small, cold, report, load_seconds, total):
@@ -477,6 +599,9 @@ def table(results, small, cold, report, load_seconds, total):
         ratio = result["rps"] / ceiling if ceiling else 0
         target = TARGETS.get(name)
         verdict = "" if target is None else f"≥ {target} {'✓' if ratio >= target else '✗'}"
+        if name in P99_TARGETS:
+            limit = P99_TARGETS[name]
+            verdict += f", p99 < {limit:.0f} {'✓' if result['p99'] < limit else '✗'}"
         growth = ""
         if name in small and result["rps"]:
             slowdown = small[name]["rps"] / result["rps"]
@@ -489,6 +614,20 @@ def table(results, small, cold, report, load_seconds, total):
     for name, result in small.items():
         lines.append(f"| {LABELS[name]} | {result['rps']:.0f} | {result['p50']:.1f} | "
                      f"{result['p99']:.1f} | {result['errors']} |")
+    lines += ["", "Distinct URLs (issue 19): the page cache's answers as the server gave them "
+              "(X-Page-Cache, counted by bench/lua/distinct.lua), so a figure that rests on "
+              "the cache shows here:", "",
+              "| scenario | URLs | 600k hits / misses | 600k hit rate | 1k hits / misses "
+              "| 1k hit rate |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name in DISTINCT_SCENARIOS:
+        big, little = results.get(name), small.get(name)
+        if not big or not little:
+            continue
+        lines.append(
+            f"| {LABELS[name]} | {big['urls']:,} | {big['page_cache'].get('hit', 0)} / "
+            f"{big['page_cache'].get('miss', 0)} | {big['hit_rate']:.1%} | "
+            f"{little['page_cache'].get('hit', 0)} / {little['page_cache'].get('miss', 0)} | "
+            f"{little['hit_rate']:.1%} |")
     lines += ["", "Uncached renders (page cache emptied before each of 8 sequential requests; "
               "what a cache miss costs, and how it grows with the table):",
               "", "| page | 600k p50 ms | 600k max ms | 1k p50 ms | 1k max ms |",
@@ -499,7 +638,8 @@ def table(results, small, cold, report, load_seconds, total):
                      f"{little['p50']:.1f} | {little['max']:.1f} |")
     signing = report.get("signing", {})
     sign = results.get("sign", {})
-    lines += ["", f"**Signing**: {signing.get('accepted')} POSTs accepted (302), "
+    if signing:  # not in a --distinct-only run
+        lines += ["", f"**Signing**: {signing.get('accepted')} POSTs accepted (302), "
               f"statuses {sign.get('statuses')}; in the database: {signing.get('in_database')}, "
               f"challenges queued: {signing.get('challenges_queued')}, published to the broker: "
               f"{signing.get('published')}; saved without a published challenge: "

@@ -58,20 +58,25 @@ def test_filter_by_region_and_party(client, listed, parties):
     assert sorted(names(client.get(LIST, {"party": parties["PS"].pk}))) == ["Le Goff", "Martin"]
 
 
-def test_sort_by_name_and_keyset_pages_are_stable(client, listed, monkeypatch):
-    from signatures import views
-
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    first = client.get(LIST, {"sort": "name"})
+def pages_by_name(client, query):
+    """The five listed by name, two a page: forward to the last page, then one back."""
+    first = client.get(LIST, query)
     assert names(first) == ["Durand", "Émery"]
     second = client.get(LIST + "?" + first.context["next_query"])
     assert names(second) == ["Kerjean", "Le Goff"]
     third = client.get(LIST + "?" + second.context["next_query"])
     assert names(third) == ["Martin"] and third.context["next_query"] is None
-    assert "montrant 5 à 5 sur 5" in text(third)
-    # And back, page by page, to the start.
     back = client.get(LIST + "?" + third.context["previous_query"])
     assert names(back) == ["Kerjean", "Le Goff"]
+    return first, third, back
+
+
+def test_sort_by_name_and_keyset_pages_are_stable(client, listed, monkeypatch):
+    from signatures import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    first, third, back = pages_by_name(client, {"sort": "name"})
+    assert "montrant 5 à 5 sur 5" in text(third)
     assert "montrant 3 à 4 sur 5" in text(back)
     start = client.get(LIST + "?" + back.context["previous_query"])
     assert names(start) == ["Durand", "Émery"] and start.context["previous_query"] is None
@@ -110,14 +115,52 @@ def test_bad_filter_values_are_ignored_not_a_500(client, listed):
         assert "<script>" not in response.content.decode()
 
 
+def test_many_matches_are_counted_up_to_a_bound_and_still_paged(client, listed, monkeypatch):
+    """Counting every match would walk them all: past the bound the page says so."""
+    from signatures import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "COUNTED_UP_TO", 3)
+    region = {"region": "Bretagne"}  # 3 matches: counted
+    assert "3 signataires correspondent à ces filtres" in text(client.get(LIST, region))
+    first, third, back = pages_by_name(client, {"q": "r", "sort": "name"})  # 5: more than 3
+    assert "Plus de 3 signataires correspondent à ces filtres — montrant 1 à 2" in text(first)
+    assert "montrant 5 à 5" in text(third) and back.context["next_query"]
+    english = text(client.get("/en" + LIST, {"q": "r"}))
+    assert "More than 3 signatories match these filters — showing 1 to 2" in english
+    # One mandate or one département: the figures know the exact count, nothing is counted.
+    monkeypatch.setattr(views, "COUNTED_UP_TO", 1)
+    assert "3 signataires correspondent à ces filtres" in text(
+        client.get(LIST, {"mandate": "senator"}))
+    assert "3 signataires correspondent à ces filtres" in text(
+        client.get(LIST, {"departement": "29"}))
+
+
 def test_counts_map_and_table_agree(client, listed):
-    response = client.get(LIST)
-    page = response.content.decode()
-    assert response.context["figures"]["by_departement"] == {"29": 3, "69": 1, "91": 1}
+    page = client.get(LIST).content.decode()
+    rows = re.findall(r'<a href="\?departement=(\w+)">[^<]+</a></th><td>(\d+)</td>', page)
+    assert rows == [("29", "3"), ("69", "1"), ("91", "1")]
     assert '<a href="?departement=29">Finistère (29)</a></th><td>3</td>' in page
     assert "Finistère (29)\u202f: 3 signatures" in page  # the map's title for that département
     assert 'href="/p/vsa-jo-2024/signatories/?departement=29"' in page
-    assert ("sénateur·rice", 3) in response.context["figures"]["by_mandate"]
+    assert '<th scope="row">sénateur·rice</th><td>3</td>' in page
+
+
+def test_the_map_and_figures_follow_a_decision_on_every_page(
+        client, listed, moderator, django_capture_on_commit_callbacks):
+    """The figures' section is rendered once per version of the figures, then reused."""
+    for path in (LIST, LIST + "?mandate=senator", LIST + "?q=martin"):
+        assert "Finistère (29)\u202f: 3 signatures" in client.get(path).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the figures move on commit
+        listed[0].return_to_review(moderator)
+    for path in (LIST, LIST + "?mandate=senator", LIST + "?q=martin&sort=name"):
+        page = client.get(path).content.decode()
+        assert "Finistère (29)\u202f: 2 signatures" in page
+        assert '<a href="?departement=29">Finistère (29)</a></th><td>2</td>' in page
+        assert '<th scope="row">sénateur·rice</th><td>2</td>' in page
+    english = client.get("/en" + LIST).content.decode()
+    assert "Finistère (29): 2 signatures" in english
+    assert 'href="/en/p/vsa-jo-2024/signatories/?departement=29"' in english
 
 
 def test_public_pages_run_a_bounded_number_of_queries(client, listed,

@@ -242,6 +242,8 @@ def middleware(get_response):
             return response
         try:
             response = get_response(request)
+            # Rendered here: what a load generator counts to show its URLs really missed.
+            response["X-Page-Cache"] = "miss"
             if _cacheable_response(response) and len(response.content) <= (
                     settings.PAGE_CACHE_MAX_BYTES):
                 seconds = (LONG_TAIL_SECONDS if LONG_TAIL_PARAMETERS & set(request.GET)
