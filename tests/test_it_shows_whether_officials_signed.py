@@ -4,6 +4,7 @@ from urllib.parse import unquote
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect, sync_playwright
 
 from signatures.models import Signature
@@ -128,7 +129,17 @@ def test_a_visitor_sees_the_mayor_signed_and_the_deputy_not(live_server, brest, 
         field = page.locator("input[name=locality]")
         if javascript:
             field.press_sequentially("Bres")
-            page.get_by_role("option", name="Brest (29)").click()
+            option = page.get_by_role("option", name="Brest (29)")
+            try:
+                option.wait_for(timeout=15_000)
+            except PlaywrightTimeout:
+                # Seen once in a full CI run, never alone: say what the search answered.
+                answer = page.evaluate(
+                    "async u => { const r = await fetch(u); return [r.status, await r.text()]; }",
+                    field.get_attribute("data-places-url") + "?kind=commune&q=Bres")
+                raise AssertionError(
+                    f"no « Brest (29) » suggestion; the search says {answer}") from None
+            option.click()
         else:
             field.fill("Brest")
         page.get_by_role("button", name="Chercher").click()
