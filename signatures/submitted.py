@@ -8,9 +8,9 @@ the address received.
 """
 
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.conf import settings
-from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 SIGNATURE, EMAIL, SINCE = "submitted_signature", "submitted_email", "submitted_since"
@@ -67,4 +67,5 @@ def next_email_at(request, now=None) -> datetime | None:
 
 def forget_expired_sessions() -> None:
     """Sessions hold the address a visitor typed: expired ones are deleted (hourly, by beat)."""
-    SessionStore.clear_expired()
+    # The configured engine's store (petition.web.sessions), as `clearsessions` does.
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
