@@ -7,6 +7,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .cache_backend import CacheUnavailable
 from .markdown import render_markdown
 from .web import pagecache
 
@@ -175,7 +176,15 @@ class Petition(models.Model):
 
 
 def published_or_404(slug) -> Petition:
-    return get_object_or_404(Petition.objects.published(), slug=slug)
+    """The published petition, read once per process and pages' version (its save
+    bumps the version): shared by the process's threads, so never changed by a view."""
+    def read():  # a 404 raises: nothing is kept for slugs that do not exist
+        return get_object_or_404(Petition.objects.published(), slug=slug)
+
+    try:
+        return pagecache.kept_under_version(("published-petition", slug), read)
+    except CacheUnavailable:
+        return read()
 
 
 class UpdateQuerySet(models.QuerySet):

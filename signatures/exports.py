@@ -29,7 +29,7 @@ from petition.web.pagecache import public_page
 
 from .figures import approved_count, public_figures
 from .filters import SignatoryFilters
-from .models import Signature
+from .models import PublicRow
 from .titles import Mandate
 
 LICENCE_NAME = "Licence Ouverte / Open Licence 2.0 (Etalab)"
@@ -67,31 +67,6 @@ WIDGET_CSP = {
     **(settings.SECURE_CSP or {"default-src": [CSP.SELF]}),
     "frame-ancestors": ["*"],
 }
-
-
-class _Row:
-    """A signature's public columns as plain values, so that the model's own
-    properties (title, party_label, departement_name) run without building
-    600,000 model instances: the export says what the pages say."""
-
-    title = Signature.title
-    departement_name = Signature.departement_name
-    party_label = Signature.party_label
-
-    def __init__(self, values, columns=_COLUMNS):
-        self.party = _Party()
-        for name, value in zip(columns, values, strict=True):
-            if name.startswith("party__"):
-                setattr(self.party, name.removeprefix("party__"), value)
-            else:
-                setattr(self, name, value)
-
-    def __getattr__(self, name):
-        raise AttributeError(f"{name} is not read by the export: add it to _COLUMNS")
-
-
-class _Party:
-    pass
 
 
 # The title and the place depend on a few columns that many signatories share
@@ -132,7 +107,7 @@ def _public_rows(petition, language, filters=None):
             if place is None:
                 if len(places) >= _MEMO_SIZE:
                     places.clear()
-                row, mandate = _Row(values), values[mandate_at]
+                row, mandate = PublicRow(values, _COLUMNS), values[mandate_at]
                 place = places[place_key] = (
                     row.title, mandate, mandate_labels.get(mandate, mandate),
                     values[locality_at], values[departement_at], row.departement_name)
@@ -140,7 +115,7 @@ def _public_rows(petition, language, filters=None):
             party_key = tuple([values[i] for i in party_at])
             party = parties.get(party_key)
             if party is None:
-                party = parties[party_key] = _Row(values).party_label
+                party = parties[party_key] = PublicRow(values, _COLUMNS).party_label
             yield (values[first], values[last], *place, party,
                    values[approved].isoformat(timespec="seconds"))
 
@@ -232,7 +207,7 @@ def _write_labels(cursor, source_sql, language):
                 if values[0] in seen:
                     raise _AmbiguousKeys
                 seen.add(values[0])
-                row, mandate = _Row(values[1:], _TITLE_FROM), values[mandate_at]
+                row, mandate = PublicRow(values[1:], _TITLE_FROM), values[mandate_at]
                 copy.write_row((values[0], _made(row.title),
                                 _made(mandate_labels.get(mandate, mandate)),
                                 _made(row.departement_name)))
@@ -241,7 +216,7 @@ def _write_labels(cursor, source_sql, language):
             f"FROM ({source_sql}) AS s JOIN signatures_party p ON p.id = s.party_id")
         with cursor.copy("COPY export_parties FROM STDIN") as copy:
             for party_id, detail, name, requires_detail in reader:
-                copy.write_row((party_id, detail, _made(_Row(
+                copy.write_row((party_id, detail, _made(PublicRow(
                     (detail, name, requires_detail),
                     ("party_detail", "party__name", "party__requires_detail")).party_label)))
     reader.close()

@@ -55,7 +55,6 @@ _counted_here = {}  # petition id -> (monotonic, figures), while the cache is aw
 _not_recorded = set()  # petitions whose cached aggregates missed a decision
 _local_lock = threading.Lock()
 
-
 def _key(name, petition_id):
     return f"{name}:{petition_id}"
 
@@ -110,10 +109,12 @@ class _Lock:
 
 
 def public_figures(petition) -> dict:
-    """Approved signatures by mandate code, party name and département code."""
+    """Approved signatures by mandate code, party name and département code (do not
+    change the dict: it is shared by the process's threads)."""
     try:
         _drop_unrecorded()
-        return _cached_figures(petition.pk)
+        return pagecache.kept_under_version(("figures", petition.pk),
+                                            lambda: _cached_figures(petition.pk))
     except CacheUnavailable:
         return _count_here(petition.pk)
 
@@ -185,6 +186,14 @@ def summary(figures) -> str:
 
 
 def latest_signatories(petition, size=10):
+    try:
+        return pagecache.kept_under_version(("latest-signatories", petition.pk, size),
+                                            lambda: _latest_signatories(petition, size))
+    except CacheUnavailable:
+        return _latest_signatories(petition, size)
+
+
+def _latest_signatories(petition, size):
     key = _key("latest-signatories", petition.pk)
     try:
         latest = cache.get(key)

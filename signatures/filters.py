@@ -1,45 +1,68 @@
 """The public list's filters, shared by the list page and the open-data exports."""
 
+from functools import cache
+
 from django import forms
 from django.http import QueryDict
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from petition.cache_backend import CacheUnavailable
+from petition.web import pagecache
 
 from .models import Party, fold
 from .places import departement_choices, regions
 from .titles import Mandate
-from .widgets import QuickSelect
+from .widgets import FixedChoices, QuickSelect
+
+
+@cache
+def _choices_in(language) -> dict[str, FixedChoices]:
+    """The fixed lists of options, their labels translated, per language."""
+    return {
+        "mandate": FixedChoices([("", str(_("All mandates")))]
+                                + [(code, str(label)) for code, label in Mandate.choices]),
+        "region": FixedChoices([("", str(_("All régions")))]
+                               + [(name, name) for name in regions()]),
+        "departement": FixedChoices([("", str(_("All départements")))] + [
+            (code, str(label)) for code, label in departement_choices() if code]),
+        "sort": FixedChoices([("date", str(_("latest approved first"))),
+                              ("name", str(_("name")))]),
+    }
+
+
+def _party_choices(field) -> FixedChoices:
+    # Read once, not through Django's ModelChoiceIterator (a server-side cursor:
+    # three round trips for a dozen rows); the queryset still validates.
+    return FixedChoices([("", str(field.empty_label))] + [
+        (choice.pk, field.label_from_instance(choice)) for choice in field.queryset])
 
 
 class SignatoryFilters(forms.Form):
     """The public list's filters: every value is checked before it reaches a query."""
 
+    # The <select>s' options are set per language in __init__.
     q = forms.CharField(label=_("Search a name or a locality"), required=False, max_length=100)
-    mandate = forms.ChoiceField(label=_("Mandate"), required=False,
-                                choices=[("", _("All mandates"))] + Mandate.choices)
-    region = forms.ChoiceField(label=_("Région"), required=False)
-    departement = forms.ChoiceField(label=_("Département"), required=False)
+    mandate = forms.ChoiceField(label=_("Mandate"), required=False, widget=QuickSelect)
+    region = forms.ChoiceField(label=_("Région"), required=False, widget=QuickSelect)
+    departement = forms.ChoiceField(label=_("Département"), required=False, widget=QuickSelect)
     # Refused parties have no approved signatory: offering them would list nothing.
     party = forms.ModelChoiceField(label=_("Party"), required=False,
                                    queryset=Party.objects.filter(refused=False),
-                                   empty_label=_("All parties"))
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
-        ("date", _("latest approved first")), ("name", _("name"))])
+                                   empty_label=_("All parties"), widget=QuickSelect)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, widget=QuickSelect)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", _("All régions"))] + [
-            (name, name) for name in regions()]
-        self.fields["departement"].choices = [("", _("All départements"))] + [
-            choice for choice in departement_choices() if choice[0]]
-        # A plain list: Django's ModelChoiceIterator reads through a server-side
-        # cursor (three round trips for a dozen rows); the queryset still validates.
+        for name, choices in _choices_in(get_language()).items():
+            self.fields[name].choices = choices
         party = self.fields["party"]
-        party.choices = [("", party.empty_label)] + [
-            (choice.pk, party.label_from_instance(choice)) for choice in party.queryset]
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.Select):
-                field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.choices)
+        try:
+            party.choices = pagecache.kept_under_version(
+                ("party-choices", get_language()), lambda: _party_choices(party))
+        except CacheUnavailable:
+            party.choices = _party_choices(party)
 
     def field_groups(self):
         """Each field's label, errors and widget, as `as_field_group` writes them, in one

@@ -5,7 +5,7 @@ from collections import OrderedDict
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -28,7 +28,7 @@ from .figures import approved_count, public_figures
 from .filters import SignatoryFilters
 from .forms import SignatureForm
 from .map import map_legend, render_map
-from .models import Signature, normalise_email
+from .models import PublicRow, Signature, normalise_email
 from .places import departements
 from .submitted import own_signature_id, remember_submission, submitted_email, typed_form
 from .titles import Mandate
@@ -101,30 +101,32 @@ def correct_email(request, slug):
 # primary key would tell the order of submission, and tie a row to one.
 ORDERINGS = {"date": ("-approved_at", "-public_id"), "name": ("name_key", "public_id")}
 # What a row of the list reads (full_name, listed_title, party_label, comment, the
-# keyset): 51 instances of every column were a fifth of an uncached page.
-# test_it_scales bounds the queries, so a column read but not listed here shows.
+# keyset), as plain values (PublicRow): 51 model instances of every column were a
+# fifth of an uncached page. A column read but not listed here raises.
 LISTED_COLUMNS = (
-    "petition", "first_name", "last_name", "civility", "mandate", "mandate_other",
+    "first_name", "last_name", "civility", "mandate", "mandate_other",
     "locality", "departement", "circonscription", "register_mandate_ended_on", "created_at",
     "party_detail", "comment", "public_id", "approved_at", "name_key",
     "party__name", "party__requires_detail")
 CURSOR = re.compile(r"[0-9]{1,19}", re.ASCII)
 
 
-def after_anchor(rows, anchor, ordering):
-    """Rows that come after `anchor` in `ordering`, without OFFSET.
+def after_anchor(rows, anchor, ordering, listed):
+    """Rows that come after the row of `listed` whose public_id is `anchor`, in `ordering`,
+    without OFFSET, in the same query (the anchor's sort value is a subquery).
 
     The inclusive bound on the first column alone lets PostgreSQL start the
     index scan at the anchor, so a deep page costs what the first one does;
-    the OR that breaks ties cannot bound a scan by itself.
+    the OR that breaks ties (on public_id, the second column of every
+    ordering) cannot bound a scan by itself.
     """
     first, second = ordering
     field, descending = first.lstrip("-"), first.startswith("-")
-    value = getattr(anchor, field)
+    value = Subquery(listed.filter(public_id=anchor).values(field)[:1])
     beyond, reach = ("lt", "lte") if descending else ("gt", "gte")
     return rows.filter(**{f"{field}__{reach}": value}).filter(
         Q(**{f"{field}__{beyond}": value})
-        | Q(**{f"{second.lstrip('-')}__{beyond}": anchor.public_id}))
+        | Q(**{f"{second.lstrip('-')}__{beyond}": anchor}))
 
 
 def reversed_ordering(ordering):
@@ -159,37 +161,43 @@ def bounded_count(rows, start, shown, last):
     return min(counted, COUNTED_UP_TO), counted <= COUNTED_UP_TO
 
 
-def keyset_page(query, rows, ordering, total, approved, exact=True):
+def keyset_page(query, rows, ordering, total, approved, exact=True, row=lambda values: values):
     """One page of `rows`, its position and the links around it, without OFFSET.
 
     `after` continues after a row, `before` goes back before one (read in the
     reversed ordering, then turned round); `start` is the page's position,
     carried by the links because counting the rows before it would cost a scan.
     Without an `exact` total, whether a next page exists is read from the row
-    fetched beyond this one.
+    fetched beyond this one. `row` makes each of `rows`' results a row of the page.
     """
     start = query.get("start", "")
     bound = total if exact else 10 ** 8  # positions come from our own links
     start = min(int(start), max(bound - 1, 0)) if _is_number(start, 8) else 0
     after, before = query.get("after", ""), query.get("before", "")
-    anchor_id = before if CURSOR.fullmatch(before) else after
-    anchor = (approved.filter(public_id=int(anchor_id)).first()
-              if CURSOR.fullmatch(anchor_id) else None)
-    if anchor and CURSOR.fullmatch(before):
+    anchor = int(before) if CURSOR.fullmatch(before) else (
+        int(after) if CURSOR.fullmatch(after) else None)
+    if anchor is not None and CURSOR.fullmatch(before):
         backwards = reversed_ordering(ordering)
-        page = list(after_anchor(rows.order_by(*backwards), anchor, backwards)[:PAGE_SIZE])
+        page = list(after_anchor(rows.order_by(*backwards), anchor, backwards,
+                                 approved)[:PAGE_SIZE])
         page.reverse()
         more = True  # the page we came back from
     else:
-        page = list((after_anchor(rows, anchor, ordering) if anchor else rows)[:PAGE_SIZE + 1])
+        page = list((after_anchor(rows, anchor, ordering, approved) if anchor is not None
+                     else rows)[:PAGE_SIZE + 1])
         more = len(page) > PAGE_SIZE
-        if not anchor:
-            start = 0
+    if not page and anchor is not None and not approved.filter(public_id=anchor).exists():
+        # A row no longer listed (withdrawn) or a made-up cursor: the first page.
+        anchor = None
+        page = list(rows[:PAGE_SIZE + 1])
+        more = len(page) > PAGE_SIZE
+    if anchor is None:
+        start = 0
     links = {"next_query": None, "previous_query": None}
     params = query.copy()
     for name in ("after", "before", "start"):
         params.pop(name, None)
-    shown = page[:PAGE_SIZE]
+    shown = [row(values) for values in page[:PAGE_SIZE]]
     if shown and (start + len(shown) < total if exact else more):
         links["next_query"] = _with(params, after=shown[-1].public_id, start=start + len(shown))
     if shown and start > 0:
@@ -275,13 +283,15 @@ def signatories(request, slug):
     petition = published_or_404(slug)
     filters = SignatoryFilters(request.GET or None)
     ordering = ORDERINGS[filters.chosen_sort]
-    rows = filters.apply(petition.signatures.approved()).select_related("party").only(
-        *LISTED_COLUMNS).order_by(*ordering)
+    rows = filters.apply(petition.signatures.approved()).order_by(*ordering).values_list(
+        *LISTED_COLUMNS)
     figures = public_figures(petition)
     count = approved_count(petition, figures)
     total = count_from_figures(filters, figures) if filters.is_filtering else count
-    page, start, pages = keyset_page(request.GET, rows, ordering, total,
-                                     petition.signatures.approved(), exact=total is not None)
+    page, start, pages = keyset_page(
+        request.GET, rows, ordering, total, petition.signatures.approved(),
+        exact=total is not None,
+        row=lambda values: PublicRow(values, LISTED_COLUMNS, petition=petition))
     exact = True
     if total is None:
         total, exact = bounded_count(rows, start, len(page), pages["next_query"] is None)

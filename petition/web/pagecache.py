@@ -15,8 +15,9 @@ which evicts (settings.CACHE_REDIS_URL, README), apart from the broker.
 What is never cached here: a request carrying a session or a flash-message
 cookie (its page may say something to that visitor alone), a response that
 sets a cookie or used the session or the CSRF token, a non-200 answer, a
-stream, and the long tail of URLs (`q` searches and `after` pages, which would
-only fill Redis: they run on indexes instead).
+stream. The long tail of URLs (`q` searches, `after` pages, a commune's
+officials) is kept LONG_TAIL_SECONDS only, and rendered without the crowd's
+render lock (two round trips that would almost never spare a render).
 
 While Redis is unreachable the cache is bypassed: every page is rendered, as
 if nothing were cached, and nothing is stored (petition.cache_backend keeps
@@ -90,7 +91,8 @@ def bump():
         try:
             cache.incr(VERSION_KEY)
         except ValueError:
-            cache.set(VERSION_KEY, 1, None)
+            if not cache.add(VERSION_KEY, _new_version(), None):
+                cache.incr(VERSION_KEY)  # another process started it meanwhile
     except CacheUnavailable:
         logger.warning("Page version not bumped: the cache is unreachable")
     forget_local()  # this process sees it at once
@@ -103,11 +105,51 @@ def forget_local():
         _recent.clear()
 
 
+def _new_version():
+    # From the clock, not from 1: after Redis lost it (a restart), no version
+    # comes back that a process has kept copies under (kept_under_version).
+    return time.time_ns() // 1000
+
+
 def current_version():
     now = time.monotonic()
     if now - _version["read_at"] > VERSION_SECONDS:
-        _version.update(value=cache.get(VERSION_KEY, 0), read_at=now)
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, _new_version(), None)
+            version = cache.get(VERSION_KEY, 0)
+        _version.update(value=version, read_at=now)
     return _version["value"]
+
+
+# What this process read under a version, kept until the version moves: each
+# change to what public pages show bumps it (figures, petition, parties), so a
+# copy is never staler than a cached page (VERSION_SECONDS), and an uncached
+# page skips the round trips and the unpickling that read it.
+_kept = OrderedDict()  # key -> (version, value), the most recent last
+KEPT = 256
+_kept_lock = threading.Lock()
+
+
+def kept_under_version(key, read):
+    """`read()`, or this process's copy of it while the version has not moved.
+
+    For what public pages show and whose every change bumps the version; the
+    value is shared between threads: do not change it. Raises CacheUnavailable
+    when the version cannot be read (the caller reads without this).
+    """
+    version = current_version()  # before reading: a change made after bumps it
+    with _kept_lock:
+        kept = _kept.get(key)
+    if kept and kept[0] == version:
+        return kept[1]
+    value = read()
+    with _kept_lock:
+        _kept[key] = (version, value)
+        _kept.move_to_end(key)
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    return value
 
 
 def _wait_for_render(key, lock):
@@ -177,13 +219,17 @@ def _lock(key):
     return f"{key}:rendering"
 
 
-def _look_up(key):
+def _look_up(key, long_tail):
     """(the cached page or None, whether this request renders it for the others)."""
     cached = _recall(key)
     if cached is None and (cached := cache.get(key)) is not None:
         _remember(key, cached)
     if cached is not None:
         return cached, False
+    if long_tail:
+        # A search or a deep page is rarely asked twice at once: taking and
+        # releasing a lock would be two more round trips on nearly every one.
+        return None, False
     if cache.add(_lock(key), 1, timeout=RENDER_LOCK_SECONDS):
         return None, True
     return _wait_for_render(key, _lock(key)), False
@@ -230,9 +276,10 @@ def middleware(get_response):
         if view is None:
             return get_response(request)
         read_only_what_the_page_reads(request, view)
+        long_tail = bool(LONG_TAIL_PARAMETERS & set(request.GET))
         try:
             key = _key(request)
-            cached, rendering = _look_up(key)
+            cached, rendering = _look_up(key, long_tail)
         except CacheUnavailable:
             return get_response(request)  # bypassed: rendered as if never cached
         if cached is not None:
@@ -246,9 +293,8 @@ def middleware(get_response):
             response["X-Page-Cache"] = "miss"
             if _cacheable_response(response) and len(response.content) <= (
                     settings.PAGE_CACHE_MAX_BYTES):
-                seconds = (LONG_TAIL_SECONDS if LONG_TAIL_PARAMETERS & set(request.GET)
-                           else SECONDS)
-                _store(key, (response.content, dict(response.items())), seconds)
+                _store(key, (response.content, dict(response.items())),
+                       LONG_TAIL_SECONDS if long_tail else SECONDS)
         finally:
             if rendering:
                 _release(_lock(key))
