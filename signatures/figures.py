@@ -35,13 +35,15 @@ from collections import Counter
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import ngettext
 
 from petition.cache_backend import CacheUnavailable
+from petition.models import Petition
 from petition.web import pagecache
 
-from .models import Signature
+from .models import Party, Signature
 from .signals import signatures_moved
 from .titles import Mandate
 
@@ -207,6 +209,22 @@ def _latest_signatories(petition, size):
         except CacheUnavailable:
             pass  # ten rows on an index: read again next time
     return latest
+
+
+@receiver([post_save, post_delete], sender=Party)
+def recount_when_a_party_changes(sender, **kwargs):
+    """The figures count by party name, and the pages show parties (rows, filter): a
+    renamed party is recounted (rare, and one reader recounts under the lock)."""
+    def forget():
+        for petition_id in Petition.objects.values_list("pk", flat=True):
+            try:
+                cache.delete(_key("public-figures", petition_id))
+            except CacheUnavailable:
+                with _local_lock:
+                    _not_recorded.add(petition_id)  # dropped once the cache answers
+        pagecache.bump()
+
+    transaction.on_commit(forget)
 
 
 @receiver(signatures_moved)

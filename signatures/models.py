@@ -15,7 +15,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from petition.models import Petition
-from petition.web import pagecache
 
 from .folding import fold
 from .places import departement_name, of_place
@@ -63,16 +62,6 @@ class Party(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.short_name})" if self.short_name else self.name
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        # Public pages show parties (the list, its filter, the figures).
-        transaction.on_commit(pagecache.bump)
-
-    def delete(self, *args, **kwargs):
-        deleted = super().delete(*args, **kwargs)
-        transaction.on_commit(pagecache.bump)
-        return deleted
 
     def spellings(self) -> set[str]:
         names = [self.name, self.short_name, *self.aliases.split(",")]

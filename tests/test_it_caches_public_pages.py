@@ -87,6 +87,45 @@ def test_a_moderator_decision_shows_at_once_without_a_recount(
 
 
 @pytest.mark.django_db
+def test_a_renamed_party_shows_at_once_on_every_page(client, petition, parties,
+                                                    django_capture_on_commit_callbacks):
+    signature(petition, parties["LR"], 1, state="approved")
+    assert "Les Républicains" in client.get(LIST).content.decode()
+    assert client.get(LIST)["X-Page-Cache"] == "hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        parties["LR"].name = "Républicains renommés"
+        parties["LR"].save()
+    page = client.get(LIST).content.decode()
+    # In the row, in the party filter's options (which each process keeps) and in
+    # the figures by party (counted by name: recounted).
+    assert page.count("Républicains renommés") == 3 and "Les Républicains" not in page
+
+
+@pytest.mark.django_db
+def test_an_edited_petition_shows_at_once(client, petition, django_capture_on_commit_callbacks):
+    assert "Nouveau titre" not in client.get(PAGE).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        petition.title_fr = petition.display_title_fr = "Nouveau titre"
+        petition.save()
+    assert "Nouveau titre" in client.get(PAGE).content.decode()
+    assert "Nouveau titre" in client.get(LIST).content.decode()
+
+
+@pytest.mark.django_db
+def test_after_redis_lost_everything_no_copy_kept_by_a_process_comes_back(petition, parties):
+    """Each process keeps what the pages show under the pages' version: a restarted
+    Redis must not hand out a version number that a process has kept copies under."""
+    pagecache.bump()
+    signature(petition, parties["PS"], 1, state="approved")
+    assert figures.approved_count(petition) == 1  # kept by this process
+    cache.clear()  # Redis restarted: no figures, no version
+    pagecache.forget_local()
+    signature(petition, parties["PS"], 2, state="approved")  # while it was away
+    pagecache.bump()  # the first change after the restart
+    assert figures.approved_count(petition) == 2
+
+
+@pytest.mark.django_db
 def test_the_nightly_repair_mends_drifted_figures(petition, parties):
     signature(petition, parties["PS"], 1, state="approved")
     assert figures.approved_count(petition) == 1

@@ -169,3 +169,12 @@ def test_public_pages_run_a_bounded_number_of_queries(client, listed,
         client.get(LIST, {"mandate": "senator"})
     with django_assert_max_num_queries(8):
         client.get("/p/vsa-jo-2024/")
+
+
+def test_a_page_after_a_row_no_longer_listed_starts_from_the_first(client, listed):
+    """A link kept from before a withdrawal, or a made-up cursor, lists from the top."""
+    first_page = names(client.get(LIST))
+    pending = Signature.objects.get(last_name="Person")
+    for cursor in (pending.public_id, 12345):
+        assert names(client.get(LIST, {"after": cursor})) == first_page
+        assert names(client.get(LIST, {"before": cursor})) == first_page
