@@ -1,5 +1,8 @@
 from django import template
 
+from petition.cache_backend import CacheUnavailable
+from petition.web import pagecache
+
 from ..register.models import RegisterFile
 
 register = template.Library()
@@ -7,10 +10,9 @@ register = template.Library()
 
 @register.simple_tag
 def register_imported() -> bool:
-    """The « have your elected officials signed? » page exists once a register is imported."""
-    return RegisterFile.objects.exists()
-
-
-@register.filter
-def mailto(official, petition) -> str:
-    return official.mailto(petition)
+    """The « have your elected officials signed? » page exists once a register is imported
+    (read once per process and pages' version, which an import bumps)."""
+    try:
+        return pagecache.kept_under_version("register-imported", RegisterFile.objects.exists)
+    except CacheUnavailable:
+        return RegisterFile.objects.exists()
