@@ -32,8 +32,10 @@ def for_moderator(moderator, now=None) -> Numbers:
         today=Count("id", filter=Q(created_at__gte=today)),
         approved=Count("id", filter=Q(transition="approve")),
         decided=Count("id"))
+    # COUNT(*), not COUNT(id): the queue's index (state, email_confirmed_at) answers
+    # both alone, where reading each row's id visited ~9,000 table pages at 600,000.
     waiting = Signature.objects.awaiting_review().aggregate(
-        size=Count("id"), oldest=Min("email_confirmed_at"))
+        size=Count("*"), oldest=Min("email_confirmed_at"))
     return Numbers(decided_today=decisions["today"], approved=decisions["approved"],
                    decided=decisions["decided"], queue_size=waiting["size"],
                    oldest_confirmed_at=waiting["oldest"])
