@@ -74,6 +74,8 @@ clean:
 	rm -rf $(VENV) var staticfiles
 
 # Benchmarks (not tests): real PostgreSQL, Redis, two `celery worker` processes, an SMTP sink.
+# Then « have your officials signed? » (on a copy of web.py's 600,000 with a full register)
+# and the review desk (bench/officials_page.py, bench/review_desk.py).
 # bench/web.py: the site under wrk at 600,000 and 1,000 signatures, the CSV export and the
 # confirmation emails; its table goes to bench/results/latest.md (docs/performance.md).
 bench: test-deps
@@ -82,3 +84,5 @@ bench: test-deps
 	cd bench && DJANGO_SETTINGS_MODULE=petition.settings ../$(BIN)/python locality_search.py 2000
 	cd bench && ../$(BIN)/python outbox_soak.py 1000
 	cd bench && ../$(BIN)/python rne_import.py
+	$(BIN)/python bench/officials_page.py postgres://postgres@127.0.0.1:5432/petition_bench_600k
+	$(BIN)/python bench/review_desk.py

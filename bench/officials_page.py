@@ -3,7 +3,9 @@
     .venv/bin/python bench/officials_page.py DATABASE_URL [REQUESTS]
 
 DATABASE_URL is a database that bench/dataset.py loaded (bench/web.py's 600,000
-signatures, or a copy). If its register is not full-sized yet, this adds a
+signatures): the bench works on a copy of it, <name>_officials, made once and
+kept (so that web.py's own stays as loaded). If the copy's register is not
+full-sized yet, this adds a
 synthetic one the size of France's: for every commune a mayor and councillors
 (about 14 a commune, 490,000 lines, as the real CM file), and for every
 département its deputies, senators, departmental and regional councillors
@@ -117,9 +119,22 @@ def load_register(rng):
           f"{time.monotonic() - started:.1f} s", flush=True)
 
 
+def copy_of(url) -> str:
+    """<url>_officials, copied from `url` unless it exists."""
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    copy = f"{name}_officials"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [copy]).fetchone():
+            print(f"copying {name} to {copy}…", flush=True)
+            conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+    return f"{server}/{copy}"
+
+
 def main():
-    url = sys.argv[1]
-    requests = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    url = copy_of(sys.argv[1])
+    requests = int(next((a for a in sys.argv[2:] if a.isdigit()), 300))
     os.environ.update({
         "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "petition.settings",
         "SECRET_KEY": "bench-only-secret-key-" + "x" * 40, "DEBUG": "false",

@@ -163,7 +163,8 @@ def main():
     print("\n".join(lines))
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
+        order = os.environ.get("PROFILE_SORT", "cumulative")
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(45)
         print(out.getvalue())
     if "-v" in sys.argv:
         for query in next_queries:
