@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import patch_cache_control
@@ -270,12 +270,15 @@ def _render_figures_section(raw, list_url) -> SafeString:
 
 def signature_items(page) -> SafeString:
     """The list's <li>s in one pass: through the template's loop they were a tenth of
-    an uncached page."""
-    return format_html_join("\n", '<li><span class="name">{}</span>, <span class="title">{}'
-                            '</span> — <span class="party">{}</span>{}</li>', (
-        (signature.full_name, signature.listed_title, signature.party_label,
-         format_html(' <q class="comment">{}</q>', signature.comment)
-         if signature.comment else "") for signature in page))
+    an uncached page; escaped directly, not through format_html per row (half of that)."""
+    items = []
+    for signature in page:
+        comment = (f' <q class="comment">{escape(signature.comment)}</q>'
+                   if signature.comment else "")
+        items.append(f'<li><span class="name">{escape(signature.full_name)}</span>, '
+                     f'<span class="title">{escape(signature.listed_title)}</span> — '
+                     f'<span class="party">{escape(signature.party_label)}</span>{comment}</li>')
+    return mark_safe("\n".join(items))  # every value above is escaped
 
 
 @public_page(reads=[*SignatoryFilters.base_fields, "after", "before", "start"])
