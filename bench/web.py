@@ -4,6 +4,7 @@
     BENCH_DURATION=5 .venv/bin/python bench/web.py --skip-emails   # a quick check
     .venv/bin/python bench/web.py --distinct-only   # static + issue 19's two scenarios
     .venv/bin/python bench/web.py --export-only     # the CSV export through gunicorn
+    .venv/bin/python bench/web.py --signing-only    # static + the signing POST, at 600,000
 
 1. Loads 600,000 synthetic signatures (bench/dataset.py, COPY) into
    petition_bench_600k, and 1,000 into petition_bench_1k; reports the time.
@@ -23,6 +24,11 @@
 6. Runs bench/outbox_throughput.py: confirmation emails per second through
    two Celery worker processes to a loopback SMTP sink.
 7. Prints the table and writes it to bench/results/latest.md.
+
+With --signing-only: the static file and the signing POST at 600,000, with step
+4's accounting and the slowest POSTs as gunicorn's access log timed them; the
+table goes to bench/results/signing.md, and the run's own signatures are
+deleted afterwards (so that BENCH_REUSE=1 finds 600,000 rows again).
 
 Settings (environment): BENCH_DURATION (seconds per scenario, 15),
 BENCH_CONNECTIONS (16), BENCH_WRK_THREADS (2), BENCH_EMAILS (10000),
@@ -48,7 +54,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -161,8 +167,9 @@ def facts(url):
 class Server:
     """gunicorn with gunicorn.conf.py and the production settings, on loopback."""
 
-    def __init__(self, url, dns_port):
+    def __init__(self, url, dns_port, access_log=None):
         self.port = free_port()
+        self.access_log = access_log  # a path: gunicorn's JSON access lines are kept there
         self.env = {**base_env(), "DATABASE_URL": url,
                     "SITE_URL": f"http://127.0.0.1:{self.port}",
                     "DNS_NAMESERVERS": f"127.0.0.1:{dns_port}"}
@@ -174,11 +181,12 @@ class Server:
             redis.Redis.from_url(url).flushdb()
         RESULTS.mkdir(exist_ok=True)
         self.log = open(RESULTS / "gunicorn.log", "a")  # noqa: SIM115 (closed in __exit__)
-        # The access log (stdout) is written as in production, then dropped.
+        # The access log (stdout) is written as in production, then dropped (or kept).
+        self.access = open(self.access_log, "w") if self.access_log else None  # noqa: SIM115
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
              "--bind", f"127.0.0.1:{self.port}"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
+            cwd=ROOT, env=self.env, stdout=self.access or subprocess.DEVNULL, stderr=self.log,
             start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -199,6 +207,8 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.log.close()
+        if self.access:
+            self.access.close()
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
@@ -290,7 +300,9 @@ def run_scenario(server, name, path, script=None, env=None, warm_up=2):
     warm_env = {**env, "BENCH_RUN": env["BENCH_RUN"] + "w"} if env and "BENCH_RUN" in env else env
     wrk(server.url(path), warm_up, script, warm_env)  # its own addresses: no repeats
     log(f"  {name} …")
+    started = time.time()
     result = wrk(server.url(path), DURATION, script, env)
+    result["seconds"] = time.time() - started
     log(f"    {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, "
         f"p99 {result['p99']:.1f} ms, errors {result['errors']}")
     return result
@@ -502,16 +514,25 @@ def signing_and_export(server, info, paths, results, cold, report):
     report["export"] = export(server)
     log(f"    {report['export']}")
     cold[600_000] = cold_renders(server, {k: paths[k] for k in LIST_SCENARIOS})
+    signing(server, info, results, report)
+
+
+def signing(server, info, results, report):
+    """The signing POST under wrk, then the accounting: nothing lost, nothing doubled."""
     run = str(int(time.time()))
     cookie, token = csrf_pair(server)
     env = {"BENCH_CSRF_COOKIE": cookie, "BENCH_CSRF_TOKEN": token,
            "BENCH_PARTY": str(info["party"]), "BENCH_RUN": run}
     results["sign"] = run_scenario(server, "sign", f"{P}/sign/",
                                    ROOT / "bench/lua/sign.lua", env, warm_up=10)
+    # When the measured run began (after the warm-up), as the access log writes times.
+    report["signing_since"] = time.strftime(
+        "%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - results["sign"]["seconds"]))
     accepted = results["sign"]["statuses"].get(302, 0)
     report["signing"] = check_signatures(DATABASES[600_000], run, accepted)
     log(f"    check: {report['signing']}")
     report["rss_after_signing"] = max(rss_mb(pid) for pid in server.workers())
+    return run
 
 
 def main():
@@ -537,6 +558,9 @@ def main():
                   f"{exported['peak_rss_mb']:.0f} MB (before {exported['rss_before_mb']:.0f} MB),"
                   f" peak PSS {exported['peak_pss_mb']:.0f} MB; load average "
                   f"{os.getloadavg()[0]:.2f}")
+            return
+        if "--signing-only" in sys.argv:
+            signing_only(dns)
             return
         only_distinct = "--distinct-only" in sys.argv
         # The same searches and filters at 1,000 (most find nothing there: still renders).
@@ -580,13 +604,81 @@ def main():
     (RESULTS / ("distinct.md" if only_distinct else "latest.md")).write_text(text)
 
 
-def table(results, small, cold, report, load_seconds, total):
+def signing_only(dns):
+    """Static + signing at 600,000, table in bench/results/signing.md; the run's rows go."""
+    started = time.monotonic()
+    load = os.getloadavg()[0]
+    info = facts(DATABASES[600_000])
+    results, report = {}, {}
+    access_log = RESULTS / "gunicorn-access.log"
+    with Server(DATABASES[600_000], dns.port, access_log) as server:
+        results["static"] = run_scenario(server, "static", static_path(server))
+        run = signing(server, info, results, report)
+    report["slowest"] = slowest_posts(access_log, report["signing_since"])
+    forget_run(DATABASES[600_000], run)
+    text = table(results, {}, {}, report, {}, time.monotonic() - started, load=load)
+    text += slowest_table(report["slowest"])
+    print(text)
+    (RESULTS / "signing.md").write_text(text)
+
+
+def slowest_posts(access_log, since, count=10):
+    """The slowest signing POSTs as gunicorn timed them, and the distribution of all of
+    them, from the JSON access log (petition.logs.AccessLogger: "ms")."""
+    durations = []
+    for line in access_log.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if (entry.get("method") == "POST" and str(entry.get("path", "")).endswith("/sign/")
+                and _started_at(entry) >= since):  # the measured run, not the warm-up
+            durations.append((round(entry.get("ms", 0) * 1000), entry.get("time", "")))
+    durations.sort(reverse=True)
+    return {"count": len(durations), "slowest": durations[:count],
+            "p99_us": durations[len(durations) // 100][0] if durations else 0,
+            "p50_us": durations[len(durations) // 2][0] if durations else 0}
+
+
+def _started_at(entry) -> str:
+    """When a logged request arrived (the log's time is when it ended), as the log writes it."""
+    try:
+        ended = datetime.strptime(entry["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except (KeyError, ValueError):
+        return ""
+    return (ended - timedelta(milliseconds=entry.get("ms", 0))).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def slowest_table(slowest):
+    if not slowest["count"]:
+        return ""
+    lines = ["", f"Inside gunicorn (its access log, the {slowest['count']} signing POSTs of the "
+             f"measured run): p50 {slowest['p50_us'] / 1000:.1f} ms, p99 "
+             f"{slowest['p99_us'] / 1000:.1f} ms; the slowest: "
+             + ", ".join(f"{us / 1000:.0f}" for us, _at in slowest["slowest"]) + " ms.", ""]
+    return "\n".join(lines)
+
+
+def forget_run(url, run):
+    """Delete what the run signed (signatures, challenges, sessions), so that the
+    600,000 database can be reused as loaded."""
+    with psycopg.connect(url) as conn:
+        ids = "SELECT id FROM signatures_signature WHERE email LIKE %s"
+        for table_name in ("verification_emailchallenge", "signatures_moderationdecision"):
+            conn.execute(f"DELETE FROM {table_name} WHERE signature_id IN ({ids})",
+                         [f"bench-{run}%"])
+        conn.execute("DELETE FROM signatures_signature WHERE email LIKE %s", [f"bench-{run}%"])
+        conn.execute("DELETE FROM django_session")
+
+
+def table(results, small, cold, report, load_seconds, total, load=None):
     ceiling = results["static"]["rps"]
     lines = [
         f"# make bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"{os.cpu_count()} cores, load average before the run "
-        f"{os.getloadavg()[0]:.2f}; wrk {WRK_THREADS} threads, {CONNECTIONS} connections, "
+        f"{os.getloadavg()[0] if load is None else load:.2f}; "
+        f"wrk {WRK_THREADS} threads, {CONNECTIONS} connections, "
         f"{DURATION} s per scenario; gunicorn.conf.py"
         + "".join(f", {k}={os.environ[k]}" for k in ("WEB_CONCURRENCY", "GUNICORN_THREADS")
                   if k in os.environ),
@@ -610,7 +702,7 @@ def table(results, small, cold, report, load_seconds, total):
                      f"{result['p99']:.1f} | {result['errors']} | {ratio:.2f} | {verdict} "
                      f"| {growth} |")
     lines += ["", "| same, at 1,000 signatures | req/s | p50 ms | p99 ms | errors |",
-              "| --- | ---: | ---: | ---: | ---: |"]
+              "| --- | ---: | ---: | ---: | ---: |"] if small else []
     for name, result in small.items():
         lines.append(f"| {LABELS[name]} | {result['rps']:.0f} | {result['p50']:.1f} | "
                      f"{result['p99']:.1f} | {result['errors']} |")
@@ -618,7 +710,7 @@ def table(results, small, cold, report, load_seconds, total):
               "(X-Page-Cache, counted by bench/lua/distinct.lua), so a figure that rests on "
               "the cache shows here:", "",
               "| scenario | URLs | 600k hits / misses | 600k hit rate | 1k hits / misses "
-              "| 1k hit rate |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+              "| 1k hit rate |", "| --- | ---: | ---: | ---: | ---: | ---: |"] if small else []
     for name in DISTINCT_SCENARIOS:
         big, little = results.get(name), small.get(name)
         if not big or not little:
@@ -631,7 +723,7 @@ def table(results, small, cold, report, load_seconds, total):
     lines += ["", "Uncached renders (page cache emptied before each of 8 sequential requests; "
               "what a cache miss costs, and how it grows with the table):",
               "", "| page | 600k p50 ms | 600k max ms | 1k p50 ms | 1k max ms |",
-              "| --- | ---: | ---: | ---: | ---: |"]
+              "| --- | ---: | ---: | ---: | ---: |"] if cold else []
     for name in cold.get(600_000, {}):
         big, little = cold[600_000][name], cold[1_000][name]
         lines.append(f"| {LABELS[name]} | {big['p50']:.1f} | {big['max']:.1f} | "
@@ -666,7 +758,8 @@ def table(results, small, cold, report, load_seconds, total):
     loads = ", ".join(f"{count:,} rows in {seconds:.1f} s" for count, seconds
                       in load_seconds.items()) or "reused from a previous run"
     lines += ["", f"**Loading** (COPY, indexes, VACUUM ANALYZE): {loads}.",
-              "", f"Whole run: {total / 60:.1f} min.", ""]
+              "", f"Whole run: {total / 60:.1f} min.", ""] if small else [
+                  "", f"Whole run: {total / 60:.1f} min.", ""]
     return "\n".join(lines)
 
 
