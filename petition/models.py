@@ -1,6 +1,8 @@
+import copy
+
 from django.conf import settings
 from django.db import models, transaction
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -100,11 +102,16 @@ class Petition(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        # Cached public pages show this petition's text and dates.
-        transaction.on_commit(pagecache.bump)
+        # Cached public pages show its text and dates; each process keeps it by version.
+        pagecache.changed()
 
     def get_absolute_url(self):
         return reverse("petition_detail", args=[self.slug])
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        pagecache.changed()
+        return deleted
 
     def absolute_url(self, path=None):
         return settings.SITE_URL + (path or self.get_absolute_url())
@@ -174,8 +181,20 @@ class Petition(models.Model):
         )
 
 
+_published = pagecache.VersionedMemo(size=16)
+
+
 def published_or_404(slug) -> Petition:
-    return get_object_or_404(Petition.objects.published(), slug=slug)
+    """The published petition of that slug, kept by the pages' version: every page and
+    every signing POST reads it. A copy, so that nothing set on it reaches another
+    request."""
+    if len(slug) > Petition._meta.get_field("slug").max_length:
+        raise Http404  # not a slug we could have: not worth a place in the memo
+    petition = _published.get(slug, lambda: Petition.objects.published().filter(
+        slug=slug).first())
+    if petition is None:
+        raise Http404("No published petition here.")
+    return copy.copy(petition)
 
 
 class UpdateQuerySet(models.QuerySet):

@@ -23,10 +23,13 @@ def test_a_valid_signature_is_saved_and_an_email_is_queued(
     assert signature.email_normalised == "m.dupont@mairie-exemple.fr"
     challenge = EmailChallenge.objects.get()
     assert (challenge.kind, challenge.state) == ("confirm", "queued")
-    # The worker is asked only after the commit: to send the email, and to
-    # look the signer up in the register of elected officials.
-    assert [callback.func.__self__.name for callback in callbacks] == [
-        "verification.tasks.send_challenge", "verification.tasks.check_register"]
+    # The worker is asked only after the commit, in one message (one publish): to send
+    # the email, then to look the signer up in the register of elected officials.
+    (callback,) = callbacks
+    assert callback.func.__self__.name == "verification.tasks.send_challenge"
+    _args, _kwargs, options = callback.args
+    assert options["link"].task == "verification.tasks.check_register"
+    assert options["link"].args == ([signature.pk],)
     page = client.get(response["Location"]).content.decode()
     assert "Vérifiez votre boîte" in page
     assert "m.…@mairie-exemple.fr" in page

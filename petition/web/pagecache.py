@@ -35,6 +35,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils import translation
@@ -96,11 +97,69 @@ def bump():
     forget_local()  # this process sees it at once
 
 
+def changed():
+    """Something the public pages show, or a VersionedMemo keeps, was saved: this process
+    forgets it at once, every process once the transaction commits (a page rendered
+    before the commit would otherwise be kept under the new version)."""
+    forget_local()
+    transaction.on_commit(bump)
+
+
 def forget_local():
-    """Drop what this process remembers (the version, the last second's pages)."""
+    """Drop what this process remembers (the version, the last second's pages, the rows
+    kept by version)."""
     _version["read_at"] = float("-inf")
     with _recent_lock:
         _recent.clear()
+    for memo in VersionedMemo.instances:
+        memo.clear()
+
+
+class VersionedMemo:
+    """Rows that nearly every request reads and hardly anyone changes, kept in this
+    process while the pages' version stands.
+
+    The petition (read by slug on every page and every signing POST) and the
+    parties (the signing form's list and its check) cost a query each per
+    request, for rows that change when a moderator edits them. Saving one calls
+    `forget_local` at once (this process sees the edit on its next request) and
+    `bump` once it commits (the other processes see it within VERSION_SECONDS, as
+    they see every cached page). A kept value is also read again after SECONDS, in
+    case a bump was lost while the cache was away; and while the cache is
+    unreachable nothing is kept: each request reads the database, as it did.
+    Bounded: the `size` keys used last.
+    """
+
+    instances = []
+
+    def __init__(self, size=16):
+        self.size = size
+        self._kept = OrderedDict()  # key -> (version, kept at, value)
+        self._lock = threading.Lock()
+        VersionedMemo.instances.append(self)
+
+    def get(self, key, load):
+        """The value kept for `key` in this version, else `load()`, kept."""
+        try:
+            version = current_version()
+        except CacheUnavailable:
+            return load()
+        now = time.monotonic()
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept and kept[0] == version and now - kept[1] <= SECONDS:
+            return kept[2]
+        value = load()
+        with self._lock:
+            self._kept[key] = (version, now, value)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return value
+
+    def clear(self):
+        with self._lock:
+            self._kept.clear()
 
 
 def current_version():
