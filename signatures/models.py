@@ -11,6 +11,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Value
 from django.db.models.constants import OnConflict
 from django.db.models.functions import Cast, Concat
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -70,11 +72,6 @@ class Party(models.Model):
         # The public lists name parties; each process keeps the offered ones by version.
         pagecache.changed()
 
-    def delete(self, *args, **kwargs):
-        deleted = super().delete(*args, **kwargs)
-        pagecache.changed()
-        return deleted
-
     @classmethod
     def offered(cls) -> list["Party"]:
         """The parties the signing form offers, in its order, kept by the pages' version
@@ -104,6 +101,11 @@ class Party(models.Model):
 
 
 _offered_parties = pagecache.VersionedMemo(size=1)
+
+
+@receiver(post_delete, sender=Party)
+def forget_a_deleted_party(sender, **kwargs):
+    pagecache.changed()  # as save() does; the admin's bulk delete calls no delete()
 
 
 class RejectionReason(models.Model):

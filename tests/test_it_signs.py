@@ -79,6 +79,18 @@ def test_the_database_refuses_two_live_signatures_for_one_address(petition, part
     assert Signature.objects.count() == 2
 
 
+def test_a_random_public_id_already_taken_is_drawn_again(petition, parties):
+    fields = dict(petition=petition, civility="M", first_name="Jean", last_name="Martin",
+                  mandate="mayor", locality="Lyon", departement="69", party=parties["LR"],
+                  consented_at="2026-11-28T10:00:00Z")
+    taken = Signature.objects.create(email="jean@lyon.fr", **fields)
+    other = Signature.objects.submit(
+        Signature(email="paul@lyon.fr", public_id=taken.public_id, **fields))
+    assert other.pk != taken.pk and other.email == "paul@lyon.fr"
+    assert other.public_id != taken.public_id
+    assert Signature.objects.count() == 2
+
+
 BAD_INPUT = [
     ({"first_name": ""}, "first_name", "Indiquez votre prénom"),
     ({"last_name": ""}, "last_name", "Indiquez votre nom"),

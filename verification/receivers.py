@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from petition.web import pagecache
 from signatures.models import Signature
 from signatures.signals import email_domain_checking, signature_submitted, signatures_moved
 
@@ -65,11 +66,13 @@ def tell_the_signer_of_the_decision(sender, ids, transition, **kwargs):
 
 @receiver(post_save, sender=DomainRule)
 def reclassify_after_saving_a_rule(sender, instance, **kwargs):
+    pagecache.changed()  # the signing path keeps each domain's kind by version
     reclassify({instance.pattern, getattr(instance, "replaced_pattern", None) or instance.pattern})
 
 
 @receiver(post_delete, sender=DomainRule)
 def reclassify_after_deleting_a_rule(sender, instance, **kwargs):
+    pagecache.changed()
     reclassify({instance.pattern})
 
 

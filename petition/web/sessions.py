@@ -10,13 +10,16 @@ Two statements fewer on the signing POST, which saves the session inside its own
 transaction (one commit for the signature and the session):
 
 - a new key is not looked up first: 32 random characters are never taken, and
-  if one were, the INSERT's unique key says so and create() draws another;
+  if one were, the INSERT (ON CONFLICT DO NOTHING, without a savepoint) says so
+  and create() draws another;
 - saving again what was just saved writes nothing: the session middleware saves
   every modified session after the view, in a transaction of its own.
 """
 
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import router
+from django.db.models.constants import OnConflict
 from django.utils.crypto import get_random_string
 
 KEY_CHARACTERS = frozenset(VALID_KEY_CHARS)
@@ -34,10 +37,22 @@ class SessionStore(DatabaseSessionStore):
         return get_random_string(32, VALID_KEY_CHARS)
 
     def save(self, must_create=False):
-        if not must_create and self._saved is not None and self._saved == self._state_now():
-            return
-        super().save(must_create)
+        if must_create and self.session_key is not None:
+            self._insert()
+        elif self._saved is None or self._saved != self._state_now():
+            super().save(must_create)
         self._saved = self._state_now()
+
+    def _insert(self):
+        """INSERT … ON CONFLICT DO NOTHING: a key already taken is CreateError, as in
+        Django's save, without its savepoint around the INSERT (the signing POST's
+        transaction holds it)."""
+        row = self.create_model_instance(self._get_session(no_load=True))
+        meta = self.model._meta
+        if not self.model.objects._insert(
+                [row], fields=meta.local_concrete_fields, returning_fields=[meta.pk],
+                on_conflict=OnConflict.IGNORE, using=router.db_for_write(self.model)):
+            raise CreateError
 
     def _state_now(self):
         # The data as written (a dict changed in place shows); a set_expiry is in it too.
