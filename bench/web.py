@@ -213,6 +213,14 @@ class Server:
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
 
+    def breakers_opened_since(self, since) -> int:
+        """How many times a circuit breaker opened (petition.breaker), from the kept log."""
+        if not self.access_log:
+            return 0
+        after = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(since))
+        return sum(1 for line in Path(self.access_log).read_text().splitlines()
+                   if "degraded mode for" in line and line[10:29] >= after)
+
     def workers(self):
         children = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -223,6 +231,26 @@ class Server:
             if int(fields[1]) == self.process.pid:
                 children.append(int(stat.parent.name))
         return children
+
+
+def cpu_seconds(pid):
+    """user + system CPU time of a process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(server, url):
+    """CPU seconds so far of the gunicorn workers and of the PostgreSQL backends of `url`."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url) as conn:
+        backends = [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name])]
+    return {"gunicorn": {pid: cpu_seconds(pid) for pid in server.workers()},
+            "postgres": {pid: cpu_seconds(pid) for pid in backends}}
 
 
 def proc_mb(pid, file_name, field):
@@ -294,21 +322,32 @@ def wrk(url, duration, script=None, env=None):
     }
 
 
-def run_scenario(server, name, path, script=None, env=None, warm_up=2, settle=False):
+def run_scenario(server, name, path, script=None, env=None, warm_up=2, settle=False,
+                 cpu=None):
     # Warm-up: connections, caches, and each worker's first use of reference data
     # (a worker's first signing POST loads the places data: several seconds, more
-    # when the workers load it all at once on a busy machine). `settle`: warm up
-    # again until no answer takes a second, at most 5 more times.
+    # when the workers load it all at once on a busy machine, and its other threads
+    # wait for the GIL meanwhile: their Redis replies time out and open a breaker).
+    # `settle`: warm up again until no answer took a second and no breaker opened
+    # (when the server keeps its log), at most 5 more times.
     for attempt in range(6 if settle else 1):
         warm_env = ({**env, "BENCH_RUN": f"{env['BENCH_RUN']}w{attempt}"}
                     if env and "BENCH_RUN" in env else env)
+        since = time.time()
         warm = wrk(server.url(path), warm_up, script, warm_env)  # its own addresses
-        if warm["p99"] < 1000:
+        opened = server.breakers_opened_since(since)
+        if warm["p99"] < 1000 and not opened:
             break
-        log(f"  {name}: warm-up p99 {warm['p99']:.0f} ms, warming up again")
+        log(f"  {name}: warm-up p99 {warm['p99']:.0f} ms, breakers opened {opened}, "
+            "warming up again")
     log(f"  {name} …")
     started = time.time()
+    spent = cpu() if cpu else {}
     result = wrk(server.url(path), DURATION, script, env)
+    if cpu:  # CPU seconds the run cost each kind of process (a figure load does not bend)
+        after = cpu()
+        result["cpu_s"] = {kind: sum(after[kind].values()) - sum(
+            spent.get(kind, {}).get(pid, 0) for pid in after[kind]) for kind in after}
     result["seconds"] = time.time() - started
     log(f"    {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, "
         f"p99 {result['p99']:.1f} ms, errors {result['errors']}")
@@ -531,7 +570,8 @@ def signing(server, info, results, report):
     env = {"BENCH_CSRF_COOKIE": cookie, "BENCH_CSRF_TOKEN": token,
            "BENCH_PARTY": str(info["party"]), "BENCH_RUN": run}
     results["sign"] = run_scenario(server, "sign", f"{P}/sign/",
-                                   ROOT / "bench/lua/sign.lua", env, warm_up=10, settle=True)
+                                   ROOT / "bench/lua/sign.lua", env, warm_up=10, settle=True,
+                                   cpu=lambda: cpu_of(server, DATABASES[600_000]))
     # When the measured run began (after the warm-up), as the access log writes times.
     report["signing_since"] = time.strftime(
         "%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - results["sign"]["seconds"]))
@@ -744,6 +784,11 @@ def table(results, small, cold, report, load_seconds, total, load=None):
               f"{signing.get('published')}; saved without a published challenge: "
               f"{signing.get('without_published_challenge')}; lost: {signing.get('lost')}. "
               f"p99 {sign.get('p99', 0):.1f} ms (target < 100 ms at 16 connections)."]
+        if sign.get("cpu_s") and sign.get("requests"):
+            lines += ["", "CPU per signing POST (what a loaded machine does not bend): "
+                      + ", ".join(f"{kind} {seconds * 1000 / sign['requests']:.1f} ms"
+                                  for kind, seconds in sign["cpu_s"].items())
+                      + f" ({sign['requests']} requests)."]
     exported = report.get("export")
     if exported:
         lines += ["", f"**CSV export**: {exported['rows']} rows ({exported['mb']:.0f} MB) in "
