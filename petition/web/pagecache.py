@@ -138,8 +138,9 @@ class VersionedMemo:
         self._lock = threading.Lock()
         VersionedMemo.instances.append(self)
 
-    def get(self, key, load):
-        """The value kept for `key` in this version, else `load()`, kept."""
+    def get(self, key, load, keep=None):
+        """The value kept for `key` in this version, else `load()`, kept (unless
+        `keep(value)` says not)."""
         try:
             version = current_version()
         except CacheUnavailable:
@@ -150,12 +151,18 @@ class VersionedMemo:
         if kept and kept[0] == version and now - kept[1] <= SECONDS:
             return kept[2]
         value = load()
+        if keep is not None and not keep(value):
+            return value
         with self._lock:
             self._kept[key] = (version, now, value)
             self._kept.move_to_end(key)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
         return value
+
+    def forget(self, key):
+        with self._lock:
+            self._kept.pop(key, None)
 
     def clear(self):
         with self._lock:
