@@ -233,6 +233,47 @@ class Server:
         return children
 
 
+@contextlib.contextmanager
+def round_trips(url, every=0.02):
+    """While the run lasts, how long a bare round trip takes to what a signing POST waits
+    on: PostgreSQL (SELECT 1), a commit (an INSERT into a temporary table: one WAL flush,
+    as a signature's), the cache's Redis and the broker's (PING), every 20 ms from a
+    thread of its own. p50, p99 and max in ms, per kind."""
+    samples = {"postgres": [], "commit": [], "redis cache": [], "redis broker": []}
+    stop = threading.Event()
+
+    def sample():
+        with psycopg.connect(url, autocommit=True) as conn:
+            # Logged, as the signatures are: a temporary table's commit flushes no WAL.
+            conn.execute("CREATE TABLE IF NOT EXISTS bench_commit_probe (at timestamptz)")
+            clients = {"redis cache": redis.Redis.from_url(CACHE_REDIS_URL),
+                       "redis broker": redis.Redis.from_url(REDIS_URL)}
+            while not stop.wait(every):
+                for kind, call in (("postgres", lambda: conn.execute("SELECT 1")),
+                                   ("commit", lambda: conn.execute(
+                                       "INSERT INTO bench_commit_probe VALUES (now())")),
+                                   *((kind, client.ping) for kind, client in clients.items())):
+                    started = time.perf_counter()
+                    call()
+                    samples[kind].append((time.perf_counter() - started) * 1000)
+            conn.execute("DROP TABLE bench_commit_probe")
+
+    prober = threading.Thread(target=sample)
+    summary = {}
+    prober.start()
+    try:
+        yield summary
+    finally:
+        stop.set()
+        prober.join()
+        for kind, times in samples.items():
+            times.sort()
+            if times:
+                summary[kind] = {"p50": times[len(times) // 2],
+                                 "p99": times[int(len(times) * 0.99)], "max": times[-1],
+                                 "n": len(times)}
+
+
 def cpu_seconds(pid):
     """user + system CPU time of a process so far (0 once it is gone)."""
     try:
@@ -323,7 +364,7 @@ def wrk(url, duration, script=None, env=None):
 
 
 def run_scenario(server, name, path, script=None, env=None, warm_up=2, settle=False,
-                 cpu=None):
+                 cpu=None, probe=None):
     # Warm-up: connections, caches, and each worker's first use of reference data
     # (a worker's first signing POST loads the places data: several seconds, more
     # when the workers load it all at once on a busy machine, and its other threads
@@ -336,14 +377,19 @@ def run_scenario(server, name, path, script=None, env=None, warm_up=2, settle=Fa
         since = time.time()
         warm = wrk(server.url(path), warm_up, script, warm_env)  # its own addresses
         opened = server.breakers_opened_since(since)
-        if warm["p99"] < 1000 and not opened:
+        # wrk's percentiles leave out what never answered: a warm-up spent waiting on
+        # loading workers shows a handful of fast answers and its timeouts.
+        if (warm["p99"] < 1000 and not opened and not warm["errors"]
+                and warm["requests"] >= 5 * CONNECTIONS):
             break
-        log(f"  {name}: warm-up p99 {warm['p99']:.0f} ms, breakers opened {opened}, "
-            "warming up again")
+        log(f"  {name}: warm-up p99 {warm['p99']:.0f} ms, {warm['requests']} answers, "
+            f"{warm['errors']} errors, breakers opened {opened}, warming up again")
     log(f"  {name} …")
     started = time.time()
     spent = cpu() if cpu else {}
-    result = wrk(server.url(path), DURATION, script, env)
+    with probe() if probe else contextlib.nullcontext({}) as probed:
+        result = wrk(server.url(path), DURATION, script, env)
+    result["probed"] = probed
     if cpu:  # CPU seconds the run cost each kind of process (a figure load does not bend)
         after = cpu()
         result["cpu_s"] = {kind: sum(after[kind].values()) - sum(
@@ -571,7 +617,8 @@ def signing(server, info, results, report):
            "BENCH_PARTY": str(info["party"]), "BENCH_RUN": run}
     results["sign"] = run_scenario(server, "sign", f"{P}/sign/",
                                    ROOT / "bench/lua/sign.lua", env, warm_up=10, settle=True,
-                                   cpu=lambda: cpu_of(server, DATABASES[600_000]))
+                                   cpu=lambda: cpu_of(server, DATABASES[600_000]),
+                                   probe=lambda: round_trips(DATABASES[600_000]))
     # When the measured run began (after the warm-up), as the access log writes times.
     report["signing_since"] = time.strftime(
         "%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - results["sign"]["seconds"]))
@@ -651,6 +698,10 @@ def main():
     (RESULTS / ("distinct.md" if only_distinct else "latest.md")).write_text(text)
 
 
+PG_LOG = Path(os.environ.get("BENCH_PG_LOG", "/var/log/postgresql/postgresql-15-main.log"))
+SLOW_STATEMENT_MS = 20
+
+
 def signing_only(dns):
     """Static + signing at 600,000, table in bench/results/signing.md; the run's rows go."""
     started = time.monotonic()
@@ -658,13 +709,22 @@ def signing_only(dns):
     info = facts(DATABASES[600_000])
     results, report = {}, {}
     access_log = RESULTS / "gunicorn-access.log"
+    # PostgreSQL logs this database's statements slower than 20 ms (read from its log,
+    # when this user can: BENCH_PG_LOG), for the tail.
+    database = DATABASES[600_000].rsplit("/", 1)[1]
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{database}" SET log_min_duration_statement = '
+                     f"{SLOW_STATEMENT_MS}")
     with Server(DATABASES[600_000], dns.port, access_log) as server:
         results["static"] = run_scenario(server, "static", static_path(server))
         run = signing(server, info, results, report)
     report["slowest"] = slowest_posts(access_log, report["signing_since"])
+    report["slow_statements"] = slow_statements(database, report["signing_since"],
+                                                results["sign"]["seconds"])
     forget_run(DATABASES[600_000], run)
     text = table(results, {}, {}, report, {}, time.monotonic() - started, load=load)
     text += slowest_table(report["slowest"])
+    text += slow_statements_table(report["slow_statements"])
     print(text)
     (RESULTS / "signing.md").write_text(text)
 
@@ -685,6 +745,40 @@ def slowest_posts(access_log, since, count=10):
     return {"count": len(durations), "slowest": durations[:count],
             "p99_us": durations[len(durations) // 100][0] if durations else 0,
             "p50_us": durations[len(durations) // 2][0] if durations else 0}
+
+
+def slow_statements(database, since, seconds):
+    """This database's statements over SLOW_STATEMENT_MS during the measured run, from
+    PostgreSQL's log: {statement's first word: [durations in ms]}."""
+    try:
+        text = PG_LOG.read_text(errors="replace")
+    except OSError:
+        return None
+    until = (datetime.strptime(since, "%Y-%m-%dT%H:%M:%S")
+             + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
+    since = since.replace("T", " ")
+    found = {}
+    pattern = re.compile(r"^(\S+ \S+) UTC \[\d+\] \S+@" + re.escape(database)
+                         + r" LOG:  duration: ([\d.]+) ms  (?:statement|execute [^:]*): "
+                         r"(\w+)(?: INTO \"?(\w+))?")
+    for line in text.splitlines():
+        match = pattern.match(line)
+        if match and since <= match.group(1)[:19] <= until:
+            kind = " ".join(filter(None, (match.group(3).upper(), match.group(4))))
+            found.setdefault(kind, []).append(float(match.group(2)))
+    return found
+
+
+def slow_statements_table(found):
+    if found is None:
+        return f"\nPostgreSQL's log ({PG_LOG}) could not be read: no slow statements counted.\n"
+    if not found:
+        return f"\nNo statement took {SLOW_STATEMENT_MS} ms or more during the run.\n"
+    return (f"\nStatements of {SLOW_STATEMENT_MS} ms or more during the run (PostgreSQL's "
+            "log_min_duration_statement): " + "; ".join(
+                f"{kind} {len(times)} (max {max(times):.0f} ms)"
+                for kind, times in sorted(found.items(), key=lambda item: -len(item[1])))
+            + ".\n")
 
 
 def _started_at(entry) -> str:
@@ -784,8 +878,13 @@ def table(results, small, cold, report, load_seconds, total, load=None):
               f"{signing.get('published')}; saved without a published challenge: "
               f"{signing.get('without_published_challenge')}; lost: {signing.get('lost')}. "
               f"p99 {sign.get('p99', 0):.1f} ms (target < 100 ms at 16 connections)."]
+        if sign.get("probed"):
+            lines += ["", "Round trips probed during the signing run (ms, p50 / p99 / max): "
+                      + "; ".join(f"{kind} {p['p50']:.2f} / {p['p99']:.1f} / {p['max']:.1f}"
+                                  for kind, p in sign["probed"].items()) + "."]
         if sign.get("cpu_s") and sign.get("requests"):
-            lines += ["", "CPU per signing POST (what a loaded machine does not bend): "
+            lines += ["", "CPU per signing POST (a loaded machine bends it less than the "
+                      "times): "
                       + ", ".join(f"{kind} {seconds * 1000 / sign['requests']:.1f} ms"
                                   for kind, seconds in sign["cpu_s"].items())
                       + f" ({sign['requests']} requests)."]
