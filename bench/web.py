@@ -722,7 +722,8 @@ def signing_only(dns):
     report["slow_statements"] = slow_statements(database, report["signing_since"],
                                                 results["sign"]["seconds"])
     forget_run(DATABASES[600_000], run)
-    text = table(results, {}, {}, report, {}, time.monotonic() - started, load=load)
+    text = table(results, {}, {}, report, {}, time.monotonic() - started, load=load).replace(
+        "# make bench", "# bench/web.py --signing-only", 1)
     text += slowest_table(report["slowest"])
     text += slow_statements_table(report["slow_statements"])
     print(text)
