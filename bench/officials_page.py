@@ -162,7 +162,7 @@ def main():
             return
         for key in redis_client.scan_iter("pe:1:page:*"):
             redis_client.delete(key)
-        pagecache.forget_local()
+        pagecache.forget_recent_pages()
 
     communes = [p for p in indexes()[COMMUNE].places if not p.subtype]
     picked = rng.sample(communes, requests + 5)

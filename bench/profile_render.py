@@ -87,7 +87,7 @@ def main():
             return
         for key in redis_client.scan_iter("pe:1:page:*"):
             redis_client.delete(key)
-        pagecache.forget_local()  # and the pages this process kept for a second
+        pagecache.forget_recent_pages()  # and the pages this process kept for a second
 
     for path in targets.values():  # warm-up: templates, translations, places, connection
         miss()

@@ -4,6 +4,7 @@
     BENCH_DURATION=5 .venv/bin/python bench/web.py --skip-emails   # a quick check
     .venv/bin/python bench/web.py --distinct-only   # static + issue 19's two scenarios
     .venv/bin/python bench/web.py --export-only     # the CSV export through gunicorn
+    .venv/bin/python bench/web.py --signing-only    # static + the signing POST, at 600,000
 
 1. Loads 600,000 synthetic signatures (bench/dataset.py, COPY) into
    petition_bench_600k, and 1,000 into petition_bench_1k; reports the time.
@@ -23,6 +24,11 @@
 6. Runs bench/outbox_throughput.py: confirmation emails per second through
    two Celery worker processes to a loopback SMTP sink.
 7. Prints the table and writes it to bench/results/latest.md.
+
+With --signing-only: the static file and the signing POST at 600,000, with step
+4's accounting and the slowest POSTs as gunicorn's access log timed them; the
+table goes to bench/results/signing.md, and the run's own signatures are
+deleted afterwards (so that BENCH_REUSE=1 finds 600,000 rows again).
 
 Settings (environment): BENCH_DURATION (seconds per scenario, 15),
 BENCH_CONNECTIONS (16), BENCH_WRK_THREADS (2), BENCH_EMAILS (10000),
@@ -48,7 +54,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -161,8 +167,9 @@ def facts(url):
 class Server:
     """gunicorn with gunicorn.conf.py and the production settings, on loopback."""
 
-    def __init__(self, url, dns_port):
+    def __init__(self, url, dns_port, access_log=None):
         self.port = free_port()
+        self.access_log = access_log  # a path: gunicorn's JSON access lines are kept there
         self.env = {**base_env(), "DATABASE_URL": url,
                     "SITE_URL": f"http://127.0.0.1:{self.port}",
                     "DNS_NAMESERVERS": f"127.0.0.1:{dns_port}"}
@@ -174,11 +181,12 @@ class Server:
             redis.Redis.from_url(url).flushdb()
         RESULTS.mkdir(exist_ok=True)
         self.log = open(RESULTS / "gunicorn.log", "a")  # noqa: SIM115 (closed in __exit__)
-        # The access log (stdout) is written as in production, then dropped.
+        # The access log (stdout) is written as in production, then dropped (or kept).
+        self.access = open(self.access_log, "w") if self.access_log else None  # noqa: SIM115
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
              "--bind", f"127.0.0.1:{self.port}"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
+            cwd=ROOT, env=self.env, stdout=self.access or subprocess.DEVNULL, stderr=self.log,
             start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -199,9 +207,19 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.log.close()
+        if self.access:
+            self.access.close()
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def breakers_opened_since(self, since) -> int:
+        """How many times a circuit breaker opened (petition.breaker), from the kept log."""
+        if not self.access_log:
+            return 0
+        after = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(since))
+        return sum(1 for line in Path(self.access_log).read_text().splitlines()
+                   if "degraded mode for" in line and line[10:29] >= after)
 
     def workers(self):
         children = []
@@ -213,6 +231,67 @@ class Server:
             if int(fields[1]) == self.process.pid:
                 children.append(int(stat.parent.name))
         return children
+
+
+@contextlib.contextmanager
+def round_trips(url, every=0.02):
+    """While the run lasts, how long a bare round trip takes to what a signing POST waits
+    on: PostgreSQL (SELECT 1), a commit (an INSERT into a temporary table: one WAL flush,
+    as a signature's), the cache's Redis and the broker's (PING), every 20 ms from a
+    thread of its own. p50, p99 and max in ms, per kind."""
+    samples = {"postgres": [], "commit": [], "redis cache": [], "redis broker": []}
+    stop = threading.Event()
+
+    def sample():
+        with psycopg.connect(url, autocommit=True) as conn:
+            # Logged, as the signatures are: a temporary table's commit flushes no WAL.
+            conn.execute("CREATE TABLE IF NOT EXISTS bench_commit_probe (at timestamptz)")
+            clients = {"redis cache": redis.Redis.from_url(CACHE_REDIS_URL),
+                       "redis broker": redis.Redis.from_url(REDIS_URL)}
+            while not stop.wait(every):
+                for kind, call in (("postgres", lambda: conn.execute("SELECT 1")),
+                                   ("commit", lambda: conn.execute(
+                                       "INSERT INTO bench_commit_probe VALUES (now())")),
+                                   *((kind, client.ping) for kind, client in clients.items())):
+                    started = time.perf_counter()
+                    call()
+                    samples[kind].append((time.perf_counter() - started) * 1000)
+            conn.execute("DROP TABLE bench_commit_probe")
+
+    prober = threading.Thread(target=sample)
+    summary = {}
+    prober.start()
+    try:
+        yield summary
+    finally:
+        stop.set()
+        prober.join()
+        for kind, times in samples.items():
+            times.sort()
+            if times:
+                summary[kind] = {"p50": times[len(times) // 2],
+                                 "p99": times[int(len(times) * 0.99)], "max": times[-1],
+                                 "n": len(times)}
+
+
+def cpu_seconds(pid):
+    """user + system CPU time of a process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(server, url):
+    """CPU seconds so far of the gunicorn workers and of the PostgreSQL backends of `url`."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url) as conn:
+        backends = [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name])]
+    return {"gunicorn": {pid: cpu_seconds(pid) for pid in server.workers()},
+            "postgres": {pid: cpu_seconds(pid) for pid in backends}}
 
 
 def proc_mb(pid, file_name, field):
@@ -284,13 +363,38 @@ def wrk(url, duration, script=None, env=None):
     }
 
 
-def run_scenario(server, name, path, script=None, env=None, warm_up=2):
+def run_scenario(server, name, path, script=None, env=None, warm_up=2, settle=False,
+                 cpu=None, probe=None):
     # Warm-up: connections, caches, and each worker's first use of reference data
-    # (a worker's first signing POST loads the places data: several seconds).
-    warm_env = {**env, "BENCH_RUN": env["BENCH_RUN"] + "w"} if env and "BENCH_RUN" in env else env
-    wrk(server.url(path), warm_up, script, warm_env)  # its own addresses: no repeats
+    # (a worker's first signing POST loads the places data: several seconds, more
+    # when the workers load it all at once on a busy machine, and its other threads
+    # wait for the GIL meanwhile: their Redis replies time out and open a breaker).
+    # `settle`: warm up again until no answer took a second and no breaker opened
+    # (when the server keeps its log), at most 5 more times.
+    for attempt in range(6 if settle else 1):
+        warm_env = ({**env, "BENCH_RUN": f"{env['BENCH_RUN']}w{attempt}"}
+                    if env and "BENCH_RUN" in env else env)
+        since = time.time()
+        warm = wrk(server.url(path), warm_up, script, warm_env)  # its own addresses
+        opened = server.breakers_opened_since(since)
+        # wrk's percentiles leave out what never answered: a warm-up spent waiting on
+        # loading workers shows a handful of fast answers and its timeouts.
+        if (warm["p99"] < 1000 and not opened and not warm["errors"]
+                and warm["requests"] >= 5 * CONNECTIONS):
+            break
+        log(f"  {name}: warm-up p99 {warm['p99']:.0f} ms, {warm['requests']} answers, "
+            f"{warm['errors']} errors, breakers opened {opened}, warming up again")
     log(f"  {name} …")
-    result = wrk(server.url(path), DURATION, script, env)
+    started = time.time()
+    spent = cpu() if cpu else {}
+    with probe() if probe else contextlib.nullcontext({}) as probed:
+        result = wrk(server.url(path), DURATION, script, env)
+    result["probed"] = probed
+    if cpu:  # CPU seconds the run cost each kind of process (a figure load does not bend)
+        after = cpu()
+        result["cpu_s"] = {kind: sum(after[kind].values()) - sum(
+            spent.get(kind, {}).get(pid, 0) for pid in after[kind]) for kind in after}
+    result["seconds"] = time.time() - started
     log(f"    {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, "
         f"p99 {result['p99']:.1f} ms, errors {result['errors']}")
     return result
@@ -506,16 +610,27 @@ def signing_and_export(server, info, paths, results, cold, report):
     report["export"] = export(server)
     log(f"    {report['export']}")
     cold[600_000] = cold_renders(server, {k: paths[k] for k in LIST_SCENARIOS})
+    signing(server, info, results, report)
+
+
+def signing(server, info, results, report):
+    """The signing POST under wrk, then the accounting: nothing lost, nothing doubled."""
     run = str(int(time.time()))
     cookie, token = csrf_pair(server)
     env = {"BENCH_CSRF_COOKIE": cookie, "BENCH_CSRF_TOKEN": token,
            "BENCH_PARTY": str(info["party"]), "BENCH_RUN": run}
     results["sign"] = run_scenario(server, "sign", f"{P}/sign/",
-                                   ROOT / "bench/lua/sign.lua", env, warm_up=10)
+                                   ROOT / "bench/lua/sign.lua", env, warm_up=10, settle=True,
+                                   cpu=lambda: cpu_of(server, DATABASES[600_000]),
+                                   probe=lambda: round_trips(DATABASES[600_000]))
+    # When the measured run began (after the warm-up), as the access log writes times.
+    report["signing_since"] = time.strftime(
+        "%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - results["sign"]["seconds"]))
     accepted = results["sign"]["statuses"].get(302, 0)
     report["signing"] = check_signatures(DATABASES[600_000], run, accepted)
     log(f"    check: {report['signing']}")
     report["rss_after_signing"] = max(rss_mb(pid) for pid in server.workers())
+    return run
 
 
 def main():
@@ -541,6 +656,9 @@ def main():
                   f"{exported['peak_rss_mb']:.0f} MB (before {exported['rss_before_mb']:.0f} MB),"
                   f" peak PSS {exported['peak_pss_mb']:.0f} MB; load average "
                   f"{os.getloadavg()[0]:.2f}")
+            return
+        if "--signing-only" in sys.argv:
+            signing_only(dns)
             return
         only_distinct = "--distinct-only" in sys.argv
         # The same searches and filters at 1,000 (most find nothing there: still renders).
@@ -584,13 +702,129 @@ def main():
     (RESULTS / ("distinct.md" if only_distinct else "latest.md")).write_text(text)
 
 
-def table(results, small, cold, report, load_seconds, total):
+PG_LOG = Path(os.environ.get("BENCH_PG_LOG", "/var/log/postgresql/postgresql-15-main.log"))
+SLOW_STATEMENT_MS = 20
+
+
+def signing_only(dns):
+    """Static + signing at 600,000, table in bench/results/signing.md; the run's rows go."""
+    started = time.monotonic()
+    load = os.getloadavg()[0]
+    info = facts(DATABASES[600_000])
+    results, report = {}, {}
+    access_log = RESULTS / "gunicorn-access.log"
+    # PostgreSQL logs this database's statements slower than 20 ms (read from its log,
+    # when this user can: BENCH_PG_LOG), for the tail.
+    database = DATABASES[600_000].rsplit("/", 1)[1]
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{database}" SET log_min_duration_statement = '
+                     f"{SLOW_STATEMENT_MS}")
+    with Server(DATABASES[600_000], dns.port, access_log) as server:
+        results["static"] = run_scenario(server, "static", static_path(server))
+        run = signing(server, info, results, report)
+    report["slowest"] = slowest_posts(access_log, report["signing_since"])
+    report["slow_statements"] = slow_statements(database, report["signing_since"],
+                                                results["sign"]["seconds"])
+    forget_run(DATABASES[600_000], run)
+    text = table(results, {}, {}, report, {}, time.monotonic() - started, load=load).replace(
+        "# make bench", "# bench/web.py --signing-only", 1)
+    text += slowest_table(report["slowest"])
+    text += slow_statements_table(report["slow_statements"])
+    print(text)
+    (RESULTS / "signing.md").write_text(text)
+
+
+def slowest_posts(access_log, since, count=10):
+    """The slowest signing POSTs as gunicorn timed them, and the distribution of all of
+    them, from the JSON access log (petition.logs.AccessLogger: "ms")."""
+    durations = []
+    for line in access_log.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if (entry.get("method") == "POST" and str(entry.get("path", "")).endswith("/sign/")
+                and _started_at(entry) >= since):  # the measured run, not the warm-up
+            durations.append((round(entry.get("ms", 0) * 1000), entry.get("time", "")))
+    durations.sort(reverse=True)
+    return {"count": len(durations), "slowest": durations[:count],
+            "p99_us": durations[len(durations) // 100][0] if durations else 0,
+            "p50_us": durations[len(durations) // 2][0] if durations else 0}
+
+
+def slow_statements(database, since, seconds):
+    """This database's statements over SLOW_STATEMENT_MS during the measured run, from
+    PostgreSQL's log: {statement's first word: [durations in ms]}."""
+    try:
+        text = PG_LOG.read_text(errors="replace")
+    except OSError:
+        return None
+    until = (datetime.strptime(since, "%Y-%m-%dT%H:%M:%S")
+             + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
+    since = since.replace("T", " ")
+    found = {}
+    pattern = re.compile(r"^(\S+ \S+) UTC \[\d+\] \S+@" + re.escape(database)
+                         + r" LOG:  duration: ([\d.]+) ms  (?:statement|execute [^:]*): "
+                         r"(\w+)(?: INTO \"?(\w+))?")
+    for line in text.splitlines():
+        match = pattern.match(line)
+        if match and since <= match.group(1)[:19] <= until:
+            kind = " ".join(filter(None, (match.group(3).upper(), match.group(4))))
+            found.setdefault(kind, []).append(float(match.group(2)))
+    return found
+
+
+def slow_statements_table(found):
+    if found is None:
+        return f"\nPostgreSQL's log ({PG_LOG}) could not be read: no slow statements counted.\n"
+    if not found:
+        return f"\nNo statement took {SLOW_STATEMENT_MS} ms or more during the run.\n"
+    return (f"\nStatements of {SLOW_STATEMENT_MS} ms or more during the run (PostgreSQL's "
+            "log_min_duration_statement): " + "; ".join(
+                f"{kind} {len(times)} (max {max(times):.0f} ms)"
+                for kind, times in sorted(found.items(), key=lambda item: -len(item[1])))
+            + ".\n")
+
+
+def _started_at(entry) -> str:
+    """When a logged request arrived (the log's time is when it ended), as the log writes it."""
+    try:
+        ended = datetime.strptime(entry["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except (KeyError, ValueError):
+        return ""
+    return (ended - timedelta(milliseconds=entry.get("ms", 0))).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def slowest_table(slowest):
+    if not slowest["count"]:
+        return ""
+    lines = ["", f"Inside gunicorn (its access log, the {slowest['count']} signing POSTs of the "
+             f"measured run): p50 {slowest['p50_us'] / 1000:.1f} ms, p99 "
+             f"{slowest['p99_us'] / 1000:.1f} ms; the slowest: "
+             + ", ".join(f"{us / 1000:.0f}" for us, _at in slowest["slowest"]) + " ms.", ""]
+    return "\n".join(lines)
+
+
+def forget_run(url, run):
+    """Delete what the run signed (signatures, challenges, sessions), so that the
+    600,000 database can be reused as loaded."""
+    with psycopg.connect(url) as conn:
+        ids = "SELECT id FROM signatures_signature WHERE email LIKE %s"
+        for table_name in ("verification_emailchallenge", "signatures_moderationdecision"):
+            conn.execute(f"DELETE FROM {table_name} WHERE signature_id IN ({ids})",
+                         [f"bench-{run}%"])
+        conn.execute("DELETE FROM signatures_signature WHERE email LIKE %s", [f"bench-{run}%"])
+        conn.execute("DELETE FROM django_session")
+
+
+def table(results, small, cold, report, load_seconds, total, load=None):
     ceiling = results["static"]["rps"]
     lines = [
         f"# make bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"{os.cpu_count()} cores, load average before the run "
-        f"{os.getloadavg()[0]:.2f}; wrk {WRK_THREADS} threads, {CONNECTIONS} connections, "
+        f"{os.getloadavg()[0] if load is None else load:.2f}; "
+        f"wrk {WRK_THREADS} threads, {CONNECTIONS} connections, "
         f"{DURATION} s per scenario; gunicorn.conf.py"
         + "".join(f", {k}={os.environ[k]}" for k in ("WEB_CONCURRENCY", "GUNICORN_THREADS")
                   if k in os.environ),
@@ -614,7 +848,7 @@ def table(results, small, cold, report, load_seconds, total):
                      f"{result['p99']:.1f} | {result['errors']} | {ratio:.2f} | {verdict} "
                      f"| {growth} |")
     lines += ["", "| same, at 1,000 signatures | req/s | p50 ms | p99 ms | errors |",
-              "| --- | ---: | ---: | ---: | ---: |"]
+              "| --- | ---: | ---: | ---: | ---: |"] if small else []
     for name, result in small.items():
         lines.append(f"| {LABELS[name]} | {result['rps']:.0f} | {result['p50']:.1f} | "
                      f"{result['p99']:.1f} | {result['errors']} |")
@@ -622,7 +856,7 @@ def table(results, small, cold, report, load_seconds, total):
               "(X-Page-Cache, counted by bench/lua/distinct.lua), so a figure that rests on "
               "the cache shows here:", "",
               "| scenario | URLs | 600k hits / misses | 600k hit rate | 1k hits / misses "
-              "| 1k hit rate |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+              "| 1k hit rate |", "| --- | ---: | ---: | ---: | ---: | ---: |"] if small else []
     for name in DISTINCT_SCENARIOS:
         big, little = results.get(name), small.get(name)
         if not big or not little:
@@ -635,7 +869,7 @@ def table(results, small, cold, report, load_seconds, total):
     lines += ["", "Uncached renders (page cache emptied before each of 8 sequential requests; "
               "what a cache miss costs, and how it grows with the table):",
               "", "| page | 600k p50 ms | 600k max ms | 1k p50 ms | 1k max ms |",
-              "| --- | ---: | ---: | ---: | ---: |"]
+              "| --- | ---: | ---: | ---: | ---: |"] if cold else []
     for name in cold.get(600_000, {}):
         big, little = cold[600_000][name], cold[1_000][name]
         lines.append(f"| {LABELS[name]} | {big['p50']:.1f} | {big['max']:.1f} | "
@@ -649,6 +883,16 @@ def table(results, small, cold, report, load_seconds, total):
               f"{signing.get('published')}; saved without a published challenge: "
               f"{signing.get('without_published_challenge')}; lost: {signing.get('lost')}. "
               f"p99 {sign.get('p99', 0):.1f} ms (target < 100 ms at 16 connections)."]
+        if sign.get("probed"):
+            lines += ["", "Round trips probed during the signing run (ms, p50 / p99 / max): "
+                      + "; ".join(f"{kind} {p['p50']:.2f} / {p['p99']:.1f} / {p['max']:.1f}"
+                                  for kind, p in sign["probed"].items()) + "."]
+        if sign.get("cpu_s") and sign.get("requests"):
+            lines += ["", "CPU per signing POST (a loaded machine bends it less than the "
+                      "times): "
+                      + ", ".join(f"{kind} {seconds * 1000 / sign['requests']:.1f} ms"
+                                  for kind, seconds in sign["cpu_s"].items())
+                      + f" ({sign['requests']} requests)."]
     exported = report.get("export")
     if exported:
         lines += ["", f"**CSV export**: {exported['rows']} rows ({exported['mb']:.0f} MB) in "
@@ -670,7 +914,8 @@ def table(results, small, cold, report, load_seconds, total):
     loads = ", ".join(f"{count:,} rows in {seconds:.1f} s" for count, seconds
                       in load_seconds.items()) or "reused from a previous run"
     lines += ["", f"**Loading** (COPY, indexes, VACUUM ANALYZE): {loads}.",
-              "", f"Whole run: {total / 60:.1f} min.", ""]
+              "", f"Whole run: {total / 60:.1f} min.", ""] if small else [
+                  "", f"Whole run: {total / 60:.1f} min.", ""]
     return "\n".join(lines)
 
 

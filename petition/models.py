@@ -1,13 +1,16 @@
+import copy
+
 from django.conf import settings
 from django.db import models, transaction
-from django.shortcuts import get_object_or_404
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .cache_backend import CacheUnavailable
 from .markdown import render_markdown
 from .web import pagecache
 
@@ -101,8 +104,8 @@ class Petition(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        # Cached public pages show this petition's text and dates.
-        transaction.on_commit(pagecache.bump)
+        # Cached public pages show its text and dates; each process keeps it by version.
+        pagecache.changed()
 
     def get_absolute_url(self):
         return reverse("petition_detail", args=[self.slug])
@@ -175,16 +178,25 @@ class Petition(models.Model):
         )
 
 
-def published_or_404(slug) -> Petition:
-    """The published petition, read once per process and pages' version (its save
-    bumps the version): shared by the process's threads, so never changed by a view."""
-    def read():  # a 404 raises: nothing is kept for slugs that do not exist
-        return get_object_or_404(Petition.objects.published(), slug=slug)
+_published = pagecache.VersionedMemo(size=16)
 
-    try:
-        return pagecache.kept_under_version(("published-petition", slug), read)
-    except CacheUnavailable:
-        return read()
+
+@receiver(post_delete, sender=Petition)
+def forget_a_deleted_petition(sender, **kwargs):
+    pagecache.changed()  # as save() does; the admin's bulk delete calls no delete()
+
+
+def published_or_404(slug) -> Petition:
+    """The published petition of that slug, kept by the pages' version: every page and
+    every signing POST reads it. A copy, so that nothing set on it reaches another
+    request."""
+    if len(slug) > Petition._meta.get_field("slug").max_length:
+        raise Http404  # not a slug we could have: not worth a place in the memo
+    petition = _published.get(slug, lambda: Petition.objects.published().filter(
+        slug=slug).first())
+    if petition is None:
+        raise Http404("No published petition here.")
+    return copy.copy(petition)
 
 
 class UpdateQuerySet(models.QuerySet):

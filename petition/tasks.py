@@ -37,12 +37,18 @@ class OutboxTask(DjangoTask):
     max_retries = 5
 
     def delay_on_commit(self, *args, **kwargs):
-        transaction.on_commit(functools.partial(self._publish_or_log, args, kwargs))
+        self.apply_async_on_commit(args, kwargs)
 
-    def _publish_or_log(self, args, kwargs):
+    def apply_async_on_commit(self, args=(), kwargs=None, **options):
+        """apply_async once the transaction commits, with its options (`link`: a task the
+        worker publishes once this one has run, in the same message)."""
+        transaction.on_commit(functools.partial(self._publish_or_log, args, kwargs or {},
+                                                options))
+
+    def _publish_or_log(self, args, kwargs, options=None):
         try:
             with broker.guard():
-                self.delay(*args, **kwargs)
+                self.apply_async(args, kwargs, **(options or {}))
         except Open:
             logger.info("Broker recently down: %s left to the sweeper", self.name)
         except Exception as error:

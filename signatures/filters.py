@@ -8,7 +8,6 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from petition.cache_backend import CacheUnavailable
 from petition.web import pagecache
 
 from .models import Party, fold
@@ -30,6 +29,9 @@ def _choices_in(language) -> dict[str, FixedChoices]:
         "sort": FixedChoices([("date", str(_("latest approved first"))),
                               ("name", str(_("name")))]),
     }
+
+
+_party_choices_kept = pagecache.VersionedMemo(size=4)  # per language
 
 
 def _party_choices(field) -> FixedChoices:
@@ -58,11 +60,7 @@ class SignatoryFilters(forms.Form):
         for name, choices in _choices_in(get_language()).items():
             self.fields[name].choices = choices
         party = self.fields["party"]
-        try:
-            party.choices = pagecache.kept_under_version(
-                ("party-choices", get_language()), lambda: _party_choices(party))
-        except CacheUnavailable:
-            party.choices = _party_choices(party)
+        party.choices = _party_choices_kept.get(get_language(), lambda: _party_choices(party))
 
     def field_groups(self):
         """Each field's label, errors and widget, as `as_field_group` writes them, in one

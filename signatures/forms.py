@@ -1,3 +1,4 @@
+import copy
 import json
 import unicodedata
 
@@ -8,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from petition.web.ratelimit import allow, ip_hash
+from petition.web.ratelimit import first_refused, ip_hash
 
 from . import places
 from .models import Party, Signature, normalise_email
@@ -68,8 +69,24 @@ def validate_comment(value: str):
 
 
 class PartyChoiceField(forms.ModelChoiceField):
+    """The party chosen among the offered ones (the queryset, for the select's options),
+    checked against Party.offered(), the same rows kept by version: no query per POST."""
+
     def label_from_instance(self, party):
         return str(party)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:  # what the queryset's get(pk=…) accepts
+            pk = value.pk if isinstance(value, Party) else int(value)
+        except (TypeError, ValueError):
+            pk = None
+        party = next((party for party in Party.offered() if party.pk == pk), None)
+        if party is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                  params={"value": value})
+        return copy.copy(party)
 
 
 class LocalityLookup:
@@ -220,21 +237,20 @@ class SignatureForm(LocalityLookup, forms.Form):
             "data-placeless": json.dumps(sorted(PLACELESS)),
         })
         self.fields["party"].widget.attrs["data-with-detail"] = json.dumps(sorted(
-            str(pk) for pk in Party.objects.filter(is_active=True, requires_detail=True)
-            .values_list("pk", flat=True)))
+            str(party.pk) for party in Party.offered() if party.requires_detail))
 
     def check_rate_limits(self, data):
         """Checked on otherwise valid input, so that typos in the fields do not count."""
         message = _("Too many signatures have been sent from here recently. "
                     "Please try again in an hour.")
-        if not allow("sign-ip", self.client_ip):
+        refused = first_refused(("sign-ip", self.client_ip), ("sign-address", self.address),
+                                ("sign-domain", self.address.rpartition("@")[2]))
+        if refused == "sign-ip":
             self.add_error(None, message)
-            return
-        address = self.address
-        if not allow("sign-address", address):
+        elif refused == "sign-address":
             self.add_error("email", _("This address has been used too many times recently. "
                                       "Please try again in an hour."))
-        elif not allow("sign-domain", address.rpartition("@")[2]):
+        elif refused == "sign-domain":
             self.add_error("email", _("Too many signatures have come from this email domain "
                                       "recently. Please try again in an hour."))
 

@@ -9,12 +9,16 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Value
+from django.db.models.constants import OnConflict
 from django.db.models.functions import Cast, Concat
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from petition.models import Petition
+from petition.web import pagecache
 
 from .folding import fold
 from .places import departement_name, of_place
@@ -63,6 +67,17 @@ class Party(models.Model):
     def __str__(self):
         return f"{self.name} ({self.short_name})" if self.short_name else self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The public lists name parties; each process keeps the offered ones by version.
+        pagecache.changed()
+
+    @classmethod
+    def offered(cls) -> list["Party"]:
+        """The parties the signing form offers, in its order, kept by the pages' version
+        (every POST checks its choice against them). Shared: copy one before changing it."""
+        return _offered_parties.get("offered", lambda: list(cls.objects.filter(is_active=True)))
+
     def spellings(self) -> set[str]:
         names = [self.name, self.short_name, *self.aliases.split(",")]
         return {fold(name) for name in names if fold(name)} | {
@@ -83,6 +98,14 @@ class Party(models.Model):
             if candidates & party.spellings():
                 return party
         return None
+
+
+_offered_parties = pagecache.VersionedMemo(size=1)
+
+
+@receiver(post_delete, sender=Party)
+def forget_a_deleted_party(sender, **kwargs):
+    pagecache.changed()  # as save() does; the admin's bulk delete calls no delete()
 
 
 class RejectionReason(models.Model):
@@ -276,15 +299,12 @@ class SignatureQuerySet(models.QuerySet):
         signature then moves through "confirm_email" before anyone is told,
         so no challenge goes out for it.
         """
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    signature.save()
-                duplicate = False
-            except IntegrityError:
-                signature = self.live().get(
-                    petition=signature.petition, email_normalised=signature.email_normalised)
-                duplicate = True
+        # No savepoint of its own inside the caller's transaction (the signing view's, which
+        # also holds the session): nothing here is caught and carried on from.
+        with transaction.atomic(savepoint=False):
+            found = self._insert_unless_signed(signature)
+            duplicate = found is not None
+            signature = found or signature
             if confirmed is not None and not duplicate:
                 Signature.objects.filter(pk=signature.pk).move("confirm_email", **confirmed)
                 signature.refresh_from_db()
@@ -292,6 +312,34 @@ class SignatureQuerySet(models.QuerySet):
                 sender=Signature, signature=signature, duplicate=duplicate, language=language
             )
         return signature
+
+
+    def _insert_unless_signed(self, signature, attempts=3):
+        """INSERT … ON CONFLICT DO NOTHING: None once the new row is in, else the live
+        signature of the same address (the partial unique constraint refused the row).
+
+        One statement where a savepoint, the INSERT and a release took three, and no
+        error logged by PostgreSQL for each double submit. A concurrent submission of the
+        address makes the INSERT wait for its commit, then find it. Should the row that
+        refused it be gone before it is read (withdrawn meanwhile), or the conflict be
+        another key (a random public_id already taken), the INSERT is tried again.
+        """
+        signature.derive_fields()
+        meta = Signature._meta
+        fields = [field for field in meta.local_concrete_fields if field is not meta.pk]
+        for _attempt in range(attempts):
+            inserted = self._insert([signature], fields=fields, returning_fields=[meta.pk],
+                                    on_conflict=OnConflict.IGNORE)
+            if inserted:
+                signature.pk = inserted[0][0]
+                signature._state.adding, signature._state.db = False, self.db
+                return None
+            existing = self.live().filter(petition=signature.petition_id,
+                                          email_normalised=signature.email_normalised).first()
+            if existing is not None:
+                return existing
+            signature.public_id = random_public_id()
+        raise IntegrityError("a signature could not be inserted nor its live twin found")
 
 
 # Erasing an address erases the consent to write to it.
@@ -495,6 +543,11 @@ class Signature(models.Model):
         return f"{self.full_name} – {self.title}"
 
     def save(self, *args, **kwargs):
+        self.derive_fields()
+        super().save(*args, **kwargs)
+
+    def derive_fields(self):
+        """What a signature stores of its own fields: keys, domain, flags (save, submit)."""
         if not (self._state.adding and self.email_normalised):
             # The signing form hands in the address it has already normalised.
             self.email_normalised = normalise_email(self.email)
@@ -506,7 +559,6 @@ class Signature(models.Model):
         if self._state.adding:
             self.refused_party_flag = self.party.refused or bool(
                 self.party_detail and Party.refused_match(self.party_detail))
-        super().save(*args, **kwargs)
 
     @property
     def full_name(self):

@@ -58,11 +58,17 @@ def sign(request, slug):
 
 def submit(request, petition, form):
     started = timezone.now()
-    signature = Signature.objects.submit(
-        form.build_signature(petition, get_language()), language=get_language())
-    # The session lives on the server (settings.SESSION_ENGINE): the cookie is a
-    # random key, the same whether or not the address had signed.
-    remember_submission(request, signature, form.cleaned_data["email"], started, form.typed())
+    # One transaction, one commit (one WAL flush) per POST: the signature, its outbox
+    # row and the session that remembers them. The session middleware then finds
+    # nothing left to write (petition.web.sessions).
+    with transaction.atomic():
+        signature = Signature.objects.submit(
+            form.build_signature(petition, get_language()), language=get_language())
+        # The session lives on the server (settings.SESSION_ENGINE): the cookie is a
+        # random key, the same whether or not the address had signed.
+        remember_submission(request, signature, form.cleaned_data["email"], started,
+                            form.typed())
+        request.session.save()
 
 
 @require_POST

@@ -338,3 +338,16 @@ def test_a_domain_confirmed_for_another_commune_is_pointed_out(
     page = client.get(f"{CHANGELIST}{signature.pk}/change/").content.decode()
     assert "confirmed domain of another commune (INSEE 69123)" in page
     assert "Confirm as the commune's own domain" not in page
+
+
+def test_a_fresh_answer_reaches_the_next_signer_at_once(dns_server, client, petition,
+                                                        signature_data):
+    # Each process keeps the answers it read; asking DNS afresh (beat's recheck) replaces
+    # this process's copy too.
+    sign = "/p/vsa-jo-2024/sign/"
+    assert client.post(sign, {**signature_data, "email": "a@bientot-muet.fr"}).status_code == 302
+    dns_server.behave("bientot-muet.fr", "null_mx")
+    assert mx.check_mail_domain("bientot-muet.fr", fresh=True) == "no_mail"
+    refused = client.post(sign, {**signature_data, "email": "b@bientot-muet.fr"},
+                          REMOTE_ADDR="10.0.0.2")
+    assert "email" in refused.context["form"].errors

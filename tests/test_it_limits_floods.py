@@ -36,6 +36,30 @@ def test_signing_is_limited_per_email_domain(client, petition, signature_data, s
     assert Signature.objects.count() == 2
 
 
+def test_signing_is_limited_per_address(client, petition, signature_data, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sign-address": (2, 3600)}
+    for n in range(2):
+        client.post(SIGN, signature_data, REMOTE_ADDR=f"10.0.2.{n}")
+    response = client.post(SIGN, signature_data, REMOTE_ADDR="10.0.2.9")
+    assert "utilisée trop de fois" in html.unescape(str(response.context["form"].errors))
+
+
+def test_a_flood_refused_for_its_ip_spends_nothing_of_its_domain(client, petition,
+                                                                  signature_data, settings):
+    # The limits are counted in turn, in one round trip to Redis: IP, address, domain.
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sign-ip": (2, 3600),
+                            "sign-domain": (3, 3600)}
+    for n in range(6):  # two signatures, then four refused for the IP
+        client.post(SIGN, {**signature_data, **person(n)}, REMOTE_ADDR="10.0.3.1")
+    assert Signature.objects.count() == 2
+    # The domain's allowance still has one signature left for someone else.
+    other = client.post(SIGN, {**signature_data, **person(7)}, REMOTE_ADDR="10.0.3.2")
+    assert other.status_code == 302
+    refused = client.post(SIGN, {**signature_data, **person(8)}, REMOTE_ADDR="10.0.3.3")
+    assert "email" in refused.context["form"].errors
+    assert Signature.objects.count() == 3
+
+
 @pytest.mark.parametrize("proxies, forwarded, expected", [
     (0, "6.6.6.6", "127.0.0.1"),            # no proxy: the header is the client's lie
     (1, "6.6.6.6, 198.51.100.7", "198.51.100.7"),  # our proxy appended the real client

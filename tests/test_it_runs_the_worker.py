@@ -25,6 +25,16 @@ def test_a_signature_is_emailed_by_the_worker_and_its_link_confirms(
     assert Signature.objects.get().state == Signature.State.EMAIL_CONFIRMED
 
 
+def test_the_worker_that_sends_the_email_then_checks_the_register(
+        petition, signature_data, smtp_server, celery_worker_on_redis):
+    # One message per signing POST: the register check follows the email.
+    response = Client().post("/p/vsa-jo-2024/sign/", signature_data)
+    assert response.status_code == 302
+    smtp_server.wait_for(1, timeout=30)
+    wait_until(lambda: Signature.objects.get().register_checked_at is not None,
+               message="register checked")
+
+
 def test_a_broker_outage_at_signing_loses_nothing(
         transactional_db, petition, signature_data, smtp_server, broken_broker, caplog):
     client = Client()

@@ -101,3 +101,19 @@ def test_a_deep_keyset_page_is_bounded_by_its_anchor_not_an_offset(
     assert listing and all("OFFSET" not in sql for sql in listing)
     # The first column's inclusive bound is what lets PostgreSQL start the index scan there.
     assert '"approved_at" <=' in listing[0]
+
+
+def test_a_signing_post_is_one_commit_of_a_few_statements(transactional_db, client, petition,
+                                                          signature_data):
+    # The first POST of a process reads the petition, the parties and the domain's rules,
+    # then keeps them by version; every later one writes and commits, nothing more.
+    client.post("/p/vsa-jo-2024/sign/", signature_data)
+    client.cookies.clear()  # a new visitor, without a session
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/p/vsa-jo-2024/sign/",
+                               {**signature_data, "email": "autre@mairie-exemple.fr"})
+    assert response.status_code == 302
+    statements = [q["sql"].split(" ", 3)[:3] for q in queries]
+    assert statements == [["BEGIN"], ["INSERT", "INTO", '"signatures_signature"'],
+                          ["INSERT", "INTO", '"verification_emailchallenge"'],
+                          ["INSERT", "INTO", '"django_session"'], ["COMMIT"]], statements

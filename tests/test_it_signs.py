@@ -23,10 +23,13 @@ def test_a_valid_signature_is_saved_and_an_email_is_queued(
     assert signature.email_normalised == "m.dupont@mairie-exemple.fr"
     challenge = EmailChallenge.objects.get()
     assert (challenge.kind, challenge.state) == ("confirm", "queued")
-    # The worker is asked only after the commit: to send the email, and to
-    # look the signer up in the register of elected officials.
-    assert [callback.func.__self__.name for callback in callbacks] == [
-        "verification.tasks.send_challenge", "verification.tasks.check_register"]
+    # The worker is asked only after the commit, in one message (one publish): to send
+    # the email, then to look the signer up in the register of elected officials.
+    (callback,) = callbacks
+    assert callback.func.__self__.name == "verification.tasks.send_challenge"
+    _args, _kwargs, options = callback.args
+    assert options["link"].task == "verification.tasks.check_register"
+    assert options["link"].args == ([signature.pk],)
     page = client.get(response["Location"]).content.decode()
     assert "Vérifiez votre boîte" in page
     assert "m.…@mairie-exemple.fr" in page
@@ -73,6 +76,18 @@ def test_the_database_refuses_two_live_signatures_for_one_address(petition, part
     # Once withdrawn, the address may sign again.
     Signature.objects.get().withdraw()
     Signature.objects.create(email="jean@lyon.fr", **fields)
+    assert Signature.objects.count() == 2
+
+
+def test_a_random_public_id_already_taken_is_drawn_again(petition, parties):
+    fields = dict(petition=petition, civility="M", first_name="Jean", last_name="Martin",
+                  mandate="mayor", locality="Lyon", departement="69", party=parties["LR"],
+                  consented_at="2026-11-28T10:00:00Z")
+    taken = Signature.objects.create(email="jean@lyon.fr", **fields)
+    other = Signature.objects.submit(
+        Signature(email="paul@lyon.fr", public_id=taken.public_id, **fields))
+    assert other.pk != taken.pk and other.email == "paul@lyon.fr"
+    assert other.public_id != taken.public_id
     assert Signature.objects.count() == 2
 
 

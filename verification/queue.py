@@ -13,10 +13,15 @@ from .news import sending as news
 from .outbox.models import EmailChallenge, may_email_again, write_challenges
 
 
-def email(signature: Signature, kind: str, language: str) -> EmailChallenge:
-    """Write the outbox row; publish it to the worker once the transaction commits."""
+def email(signature: Signature, kind: str, language: str, *,
+          then_check_register=False) -> EmailChallenge:
+    """Write the outbox row; publish it to the worker once the transaction commits
+    (`then_check_register`: with the signer's register check, in the same message)."""
     challenge = EmailChallenge.objects.create(signature=signature, kind=kind, language=language)
-    tasks.publish([challenge])
+    if then_check_register:
+        tasks.publish_then_check_register(challenge, signature.pk)
+    else:
+        tasks.publish([challenge])
     return challenge
 
 

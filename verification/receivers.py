@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from petition.web import pagecache
 from signatures.models import Signature
 from signatures.signals import email_domain_checking, signature_submitted, signatures_moved
 
@@ -18,13 +19,21 @@ def check_the_email_domain(sender, domain, **kwargs):
 
 
 @receiver(signature_submitted)
-def email_the_signer(sender, signature, duplicate, language, **kwargs):
+def email_the_signer_and_check_the_register(sender, signature, duplicate, language, **kwargs):
+    """The challenge (or the already-signed notice) and, for a new signature, a look in
+    the register once it is committed: one message to the broker for both.
+
+    If the broker is down, the challenge waits for its sweeper, and the signature stays
+    unchecked until beat's queue_register_checks picks it up.
+    """
     if not duplicate and signature.state != Signature.State.PENDING_EMAIL:
-        return  # confirmed on the campaign's evidence (signatures.intake): nothing to confirm
+        # Confirmed on the campaign's evidence (signatures.intake): nothing to confirm.
+        queue.register_check(signature.pk)
+        return
     if duplicate and not may_email_again(signature):
         return  # re-submitting someone's address must not flood their mailbox
     kind = EmailChallenge.Kind.ALREADY_SIGNED if duplicate else EmailChallenge.Kind.CONFIRM
-    queue.email(signature, kind, language)
+    queue.email(signature, kind, language, then_check_register=not duplicate)
 
 
 NOTICES = {
@@ -57,23 +66,14 @@ def tell_the_signer_of_the_decision(sender, ids, transition, **kwargs):
 
 @receiver(post_save, sender=DomainRule)
 def reclassify_after_saving_a_rule(sender, instance, **kwargs):
+    pagecache.changed()  # the signing path keeps each domain's kind by version
     reclassify({instance.pattern, getattr(instance, "replaced_pattern", None) or instance.pattern})
 
 
 @receiver(post_delete, sender=DomainRule)
 def reclassify_after_deleting_a_rule(sender, instance, **kwargs):
+    pagecache.changed()
     reclassify({instance.pattern})
-
-
-@receiver(signature_submitted)
-def check_the_register(sender, signature, duplicate, **kwargs):
-    """Look the signer up in the register once the signature is committed.
-
-    If the broker is down, the signature stays unchecked and beat's
-    queue_register_checks picks it up.
-    """
-    if not duplicate:
-        queue.register_check(signature.pk)
 
 
 @receiver(post_save, sender=FarRightNuance)

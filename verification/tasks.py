@@ -26,6 +26,15 @@ def publish(challenges) -> int:
     return len(challenges)
 
 
+def publish_then_check_register(challenge, signature_id):
+    """A new signature's challenge and its register check, in one message to the broker
+    (one publish per signing POST): the worker that ran send_challenge publishes
+    check_register. Either may be lost with the broker; each has its sweeper
+    (requeue_stale_challenges, queue_register_checks)."""
+    send_challenge.apply_async_on_commit((challenge.pk,),
+                                         link=check_register.si([signature_id]))
+
+
 @shared_task
 def requeue_stale_challenges():
     """Publish again every row that should be on its way; returns how many."""

@@ -36,6 +36,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils import translation
@@ -98,16 +99,86 @@ def bump():
     forget_local()  # this process sees it at once
 
 
+def changed():
+    """Something the public pages show, or a VersionedMemo keeps, was saved: this process
+    forgets it at once, every process once the transaction commits (a page rendered
+    before the commit would otherwise be kept under the new version)."""
+    forget_local()
+    transaction.on_commit(bump)
+
+
 def forget_local():
-    """Drop what this process remembers (the version, the last second's pages)."""
+    """Drop what this process remembers (the version, the last second's pages, the rows
+    kept by version)."""
     _version["read_at"] = float("-inf")
+    forget_recent_pages()
+    for memo in VersionedMemo.instances:
+        memo.clear()
+
+
+def forget_recent_pages():
+    """Drop the pages this process kept for a second (a bench's "nobody asked for it")."""
     with _recent_lock:
         _recent.clear()
 
 
+class VersionedMemo:
+    """Rows that nearly every request reads and hardly anyone changes, kept in this
+    process while the pages' version stands.
+
+    The petition (read by slug on every page and every signing POST) and the
+    parties (the signing form's list and its check) cost a query each per
+    request, for rows that change when a moderator edits them. Saving one calls
+    `forget_local` at once (this process sees the edit on its next request) and
+    `bump` once it commits (the other processes see it within VERSION_SECONDS, as
+    they see every cached page). A kept value is also read again after SECONDS, in
+    case a bump was lost while the cache was away; and while the cache is
+    unreachable nothing is kept: each request reads the database, as it did.
+    Bounded: the `size` keys used last.
+    """
+
+    instances = []
+
+    def __init__(self, size=16):
+        self.size = size
+        self._kept = OrderedDict()  # key -> (version, kept at, value)
+        self._lock = threading.Lock()
+        VersionedMemo.instances.append(self)
+
+    def get(self, key, load, keep=None):
+        """The value kept for `key` in this version, else `load()`, kept (unless
+        `keep(value)` says not)."""
+        try:
+            version = current_version()
+        except CacheUnavailable:
+            return load()
+        now = time.monotonic()
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept and kept[0] == version and now - kept[1] <= SECONDS:
+            return kept[2]
+        value = load()
+        if keep is not None and not keep(value):
+            return value
+        with self._lock:
+            self._kept[key] = (version, now, value)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return value
+
+    def forget(self, key):
+        with self._lock:
+            self._kept.pop(key, None)
+
+    def clear(self):
+        with self._lock:
+            self._kept.clear()
+
+
 def _new_version():
     # From the clock, not from 1: after Redis lost it (a restart), no version
-    # comes back that a process has kept copies under (kept_under_version).
+    # comes back that a process has kept copies under (VersionedMemo).
     return time.time_ns() // 1000
 
 
@@ -120,36 +191,6 @@ def current_version():
             version = cache.get(VERSION_KEY, 0)
         _version.update(value=version, read_at=now)
     return _version["value"]
-
-
-# What this process read under a version, kept until the version moves: each
-# change to what public pages show bumps it (figures, petition, parties), so a
-# copy is never staler than a cached page (VERSION_SECONDS), and an uncached
-# page skips the round trips and the unpickling that read it.
-_kept = OrderedDict()  # key -> (version, value), the most recent last
-KEPT = 256
-_kept_lock = threading.Lock()
-
-
-def kept_under_version(key, read):
-    """`read()`, or this process's copy of it while the version has not moved.
-
-    For what public pages show and whose every change bumps the version; the
-    value is shared between threads: do not change it. Raises CacheUnavailable
-    when the version cannot be read (the caller reads without this).
-    """
-    version = current_version()  # before reading: a change made after bumps it
-    with _kept_lock:
-        kept = _kept.get(key)
-    if kept and kept[0] == version:
-        return kept[1]
-    value = read()
-    with _kept_lock:
-        _kept[key] = (version, value)
-        _kept.move_to_end(key)
-        while len(_kept) > KEPT:
-            _kept.popitem(last=False)
-    return value
 
 
 def _wait_for_render(key, lock):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from petition.web import pagecache
 from signatures import places
 from signatures.models import Signature
 
@@ -44,8 +45,18 @@ def rules_for(domains) -> dict:
     return found
 
 
+# The signing path asks each POST's domain; the same few domains sign over and over.
+_kinds = pagecache.VersionedMemo(size=1024)
+
+
 def domain_kind(domain: str) -> str:
-    """official, webmail, not_mandate or unknown: what the signing path stores."""
+    """official, webmail, not_mandate or unknown: what the signing path stores. Kept by
+    the pages' version, which saving or deleting a rule bumps (verification.receivers)."""
+    return _kinds.get(domain, lambda: kind_by_rule(domain))
+
+
+def kind_by_rule(domain: str) -> str:
+    """domain_kind, read from the rules now."""
     rule = rule_for(domain)
     return rule.kind if rule else Kind.UNKNOWN
 
@@ -63,7 +74,7 @@ def reclassify(patterns) -> int:
     changed = 0
     for domain in domains:
         changed += (Signature.objects.filter(email_domain=domain)
-                    .exclude(email_domain_kind=(kind := domain_kind(domain)))
+                    .exclude(email_domain_kind=(kind := kind_by_rule(domain)))
                     .update(email_domain_kind=kind))
     return changed
 

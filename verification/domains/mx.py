@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from petition.cache_backend import CacheUnavailable
+from petition.web import pagecache
 
 from .models import DomainCheck as Check
 
@@ -33,15 +34,36 @@ CACHE_SECONDS = 24 * 3600
 UNCHECKED_CACHE_SECONDS = 60
 
 
+# Each web process also keeps the answers it read, for as long as the pages' version
+# stands (at most a minute): the same few domains sign over and over, and each read
+# was a round trip to Redis on every POST. A domain not answered is never kept.
+_answers = pagecache.VersionedMemo(size=1024)
+
+
 def check_mail_domain(domain: str, *, fresh=False) -> str:
     """ok, no_mail or unchecked, from the cache unless fresh."""
-    key = "mx:" + hashlib.sha256(domain.encode()).hexdigest()[:32]
-    if not fresh:
-        try:
-            if cached := cache.get(key):
-                return cached
-        except CacheUnavailable:
-            return Check.UNCHECKED
+    if fresh:
+        _answers.forget(domain)
+        return _ask_and_keep(domain)
+    return _answers.get(domain, lambda: _cached_or_asked(domain),
+                        keep=lambda outcome: outcome != Check.UNCHECKED)
+
+
+def _key(domain):
+    return "mx:" + hashlib.sha256(domain.encode()).hexdigest()[:32]
+
+
+def _cached_or_asked(domain: str) -> str:
+    try:
+        if cached := cache.get(_key(domain)):
+            return cached
+    except CacheUnavailable:
+        return Check.UNCHECKED
+    return _ask_and_keep(domain)
+
+
+def _ask_and_keep(domain: str) -> str:
+    key = _key(domain)
     outcome = ask_dns(domain)
     try:
         cache.set(key, outcome, UNCHECKED_CACHE_SECONDS if outcome == Check.UNCHECKED

@@ -26,7 +26,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from petition.cache_backend import CacheUnavailable
 from petition.web import pagecache
 from signatures.folding import fold
 from signatures.models import Signature
@@ -81,13 +80,15 @@ class Group:
         return sum(official.signed for official in self.officials)
 
 
+# The register's release, and each département's officials marked signed or not
+# (a decision on a signature and an import bump the version): 110 départements.
+_kept = pagecache.VersionedMemo(size=128)
+
+
 def register_release():
     """The register as imported: None without any file (the page does not exist then).
     Kept per process under the pages' version, which an import bumps."""
-    try:
-        return pagecache.kept_under_version("register-release", _register_release)
-    except CacheUnavailable:
-        return _register_release()
+    return _kept.get("release", _register_release)
 
 
 def _register_release():
@@ -119,12 +120,8 @@ def officials_of(commune, petition) -> list[Group]:
                   if fold(e.function).startswith("maire") and "deleg" not in fold(e.function)]
     region = find(REGION, (find(DEPARTEMENT, commune.departement) or commune).parent or "")
     region_code = region.code if region else ""
-    try:
-        others = pagecache.kept_under_version(
-            ("departement-officials", petition.pk, commune.departement, region_code),
-            lambda: _departement_groups(commune.departement, region_code, petition))
-    except CacheUnavailable:
-        others = _departement_groups(commune.departement, region_code, petition)
+    others = _kept.get((petition.pk, commune.departement, region_code),
+                       lambda: _departement_groups(commune.departement, region_code, petition))
     return [*_marked([Group(_("Mayor"), mayors)], petition), *others]
 
 
