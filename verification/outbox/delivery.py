@@ -1,4 +1,4 @@
-"""Sending one outbox row: build the message, send it, record the outcome."""
+"""Sending outbox rows: claim them, build each message, send it, record its outcome."""
 
 import logging
 import smtplib
@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.mail import mailers
 
 from .emails import build_message
-from .models import EmailChallenge
+from .models import EmailChallenge, claim_batch, release
 
 logger = logging.getLogger(__name__)
 
@@ -93,13 +93,73 @@ def is_temporary(error: Exception) -> bool:
     return isinstance(error, (smtplib.SMTPException, socket.error, TimeoutError))
 
 
+# A worker handed one row takes up to this many more of its kind that wait in the
+# queue: one claim and one read for them all, instead of two statements an email.
+# Their own tasks then find them claimed. Each row's outcome is still recorded as
+# soon as it is sent (a crash can send at most one email twice, as before), and
+# a row claimed but never tried goes back to the queue.
+BATCH_OTHERS = 19
+
+
 def deliver(challenge_id: int) -> Outcome | None:
-    """Send the row if this caller can claim it. Returns None if it could not."""
-    challenge = EmailChallenge.objects.select_related("signature__petition", "update").get(
-        pk=challenge_id)
-    token = challenge.claim()
-    if token is None:
-        return None
+    """Send this row alone, if this caller can claim it. Returns None if it could not."""
+    return deliver_batch(challenge_id, others=0).get(challenge_id)
+
+
+def deliver_batch(challenge_id: int, others: int = BATCH_OTHERS) -> dict[int, Outcome]:
+    """Send this row, if it can be claimed, and up to `others` more of its kind that wait.
+
+    Returns the outcome of each row claimed, in the order they were sent.
+    """
+    _give_back_left_over()
+    tokens = claim_batch(challenge_id, others)
+    if not tokens:
+        return {}
+    challenges = EmailChallenge.objects.select_related("signature__petition", "update").in_bulk(
+        list(tokens))
+    order = list(tokens)
+    outcomes = {}
+    tried = 0
+    try:
+        for pk in order:
+            tried += 1
+            if pk in challenges:  # else its signature was deleted since the claim
+                outcomes[pk] = _send_claimed(challenges[pk], tokens[pk])
+    finally:
+        # An error stopped the batch: the row it met stays claimed (it may have been
+        # sent), the ones after it were never tried and go back to the queue.
+        if untried := order[tried:]:
+            _give_back(untried)
+    return outcomes
+
+
+# Rows that could not be given back (the database was away): a live process's
+# claims are never taken from it, so this process gives them back itself, before
+# its next batch.
+_left_over = set()
+_left_over_lock = threading.Lock()
+
+
+def _give_back(ids):
+    try:
+        release(ids)
+    except Exception:
+        logger.warning("Could not give back %s unsent challenges; will retry", len(ids),
+                       exc_info=True)
+        with _left_over_lock:
+            _left_over.update(ids)
+
+
+def _give_back_left_over():
+    if not _left_over:
+        return
+    with _left_over_lock:
+        ids = set(_left_over)
+        _left_over.clear()
+    _give_back(ids)
+
+
+def _send_claimed(challenge: EmailChallenge, token: str) -> Outcome:
     if not challenge.still_wanted():
         challenge.mark_failed("cancelled: no longer asks for news")
         return Outcome(challenge.state)
