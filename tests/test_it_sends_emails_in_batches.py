@@ -50,6 +50,10 @@ def test_a_batch_costs_one_claim_one_read_and_one_write_per_email(three_signed, 
     with CaptureQueriesContext(connection) as queries:
         delivery.deliver_batch(three_signed[0].pk)
     assert len(queries) == 1 + 1 + 3
+    # The tasks of the rows this process sent in the batch ask nothing more.
+    with CaptureQueriesContext(connection) as queries:
+        assert delivery.deliver_batch(three_signed[1].pk) == {}
+    assert len(queries) == 0
 
 
 def test_a_temporary_refusal_defers_each_row_of_the_batch_with_its_own_retry(
@@ -82,8 +86,8 @@ def test_an_error_mid_batch_gives_the_untried_rows_back_to_the_queue(
     untried = EmailChallenge.objects.get(pk=three_signed[2].pk)
     assert (untried.attempts, untried.claimed_by, untried.token_hash) == (0, "", None)
     monkeypatch.setattr(delivery, "build_message", real)
-    # The next batch of that kind takes it (the broken one stays with its live worker).
-    assert list(delivery.deliver_batch(three_signed[0].pk)) == [three_signed[2].pk]
+    # Its own task sends it (the broken one stays with its live worker).
+    assert list(delivery.deliver_batch(three_signed[2].pk)) == [three_signed[2].pk]
     assert len(smtp_server.messages) == 2
 
 

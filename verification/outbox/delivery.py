@@ -5,6 +5,7 @@ import smtplib
 import socket
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
@@ -101,6 +102,38 @@ def is_temporary(error: Exception) -> bool:
 BATCH_OTHERS = 19
 
 
+class _TakenHere:
+    """The rows this process has claimed, minus those it deferred or gave back.
+
+    A task handed one of them has nothing to do (its claim could only fail),
+    and skips the database: after a burst, most tasks are for rows that went
+    out in a batch. Only the latest `size` are kept; a task for a forgotten
+    one costs a claim that finds nothing, as without this.
+    """
+
+    def __init__(self, size):
+        self.size = size
+        self.ids = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __contains__(self, pk):
+        return pk in self.ids
+
+    def add(self, ids):
+        with self.lock:
+            self.ids.update(dict.fromkeys(ids))
+            while len(self.ids) > self.size:
+                self.ids.popitem(last=False)
+
+    def discard(self, ids):
+        with self.lock:
+            for pk in ids:
+                self.ids.pop(pk, None)
+
+
+_taken_here = _TakenHere(50_000)
+
+
 def deliver(challenge_id: int) -> Outcome | None:
     """Send this row alone, if this caller can claim it. Returns None if it could not."""
     return deliver_batch(challenge_id, others=0).get(challenge_id)
@@ -111,10 +144,13 @@ def deliver_batch(challenge_id: int, others: int = BATCH_OTHERS) -> dict[int, Ou
 
     Returns the outcome of each row claimed, in the order they were sent.
     """
+    if challenge_id in _taken_here:
+        return {}
     _give_back_left_over()
     tokens = claim_batch(challenge_id, others)
     if not tokens:
         return {}
+    _taken_here.add(tokens)
     challenges = EmailChallenge.objects.select_related("signature__petition", "update").in_bulk(
         list(tokens))
     order = list(tokens)
@@ -124,7 +160,9 @@ def deliver_batch(challenge_id: int, others: int = BATCH_OTHERS) -> dict[int, Ou
         for pk in order:
             tried += 1
             if pk in challenges:  # else its signature was deleted since the claim
-                outcomes[pk] = _send_claimed(challenges[pk], tokens[pk])
+                outcomes[pk] = outcome = _send_claimed(challenges[pk], tokens[pk])
+                if outcome.retry_in is not None:
+                    _taken_here.discard([pk])  # its retry will claim it again
     finally:
         # An error stopped the batch: the row it met stays claimed (it may have been
         # sent), the ones after it were never tried and go back to the queue.
@@ -143,6 +181,7 @@ _left_over_lock = threading.Lock()
 def _give_back(ids):
     try:
         release(ids)
+        _taken_here.discard(ids)
     except Exception:
         logger.warning("Could not give back %s unsent challenges; will retry", len(ids),
                        exc_info=True)
