@@ -144,24 +144,44 @@ def cpu_seconds(process):
     return total / tick
 
 
-def database_cpu_seconds():
-    """CPU time used so far by the PostgreSQL backends connected to the bench database
-    (this machine's server only)."""
-    import psycopg
+class DatabaseCPU:
+    """CPU time used by the PostgreSQL backends connected to the bench database (this
+    machine's server), sampled every 0.2 s so that backends closed meanwhile count too."""
 
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
-        pids = [row[0] for row in conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [name])]
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    def __init__(self):
+        self.start, self.last = self._read(), {}
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        import psycopg
+
+        name = DATABASE_URL.rsplit("/", 1)[1]
+        with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+            pids = [row[0] for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                "AND pid <> pg_backend_pid()", [name])]
+        seconds = {}
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return seconds
+
+    def _sample(self):
+        while self.running:
+            self.last.update(self._read())
+            time.sleep(0.2)
+
+    def stop(self):
+        """The seconds used since the start."""
+        self.running = False
+        self.thread.join()
+        self.last.update(self._read())
+        return sum(seconds - self.start.get(pid, 0) for pid, seconds in self.last.items())
 
 
 def wait_for_empty_broker(timeout):

@@ -11,8 +11,7 @@
 
 With the throughput it prints the CPU time the two worker processes used per
 email until every task left the broker, and that of the PostgreSQL backends
-connected to the bench database (those open at the end: the workers keep
-theirs). On a machine shared with other work, these say more than the emails
+connected to the bench database. On a machine shared with other work, these say more than the emails
 per second.
 """
 
@@ -21,9 +20,9 @@ import sys
 import time
 
 from harness import (
+    DatabaseCPU,
     Sink,
     cpu_seconds,
-    database_cpu_seconds,
     make_signatures,
     percentile,
     setup_django,
@@ -58,7 +57,7 @@ def main():
             time.sleep(3)  # let the workers connect
             ids = make_signatures(CHALLENGES)
             worker_cpu = sum(cpu_seconds(worker) for worker in workers)
-            database_cpu = database_cpu_seconds()
+            database_cpu = DatabaseCPU()
             started = time.monotonic()
             for pk in ids:
                 send_challenge.delay(pk)
@@ -68,7 +67,7 @@ def main():
             # The tasks left in the broker (their rows sent in another's batch) count too.
             wait_for_empty_broker(timeout=600)
             worker_cpu = sum(cpu_seconds(worker) for worker in workers) - worker_cpu
-            database_cpu = database_cpu_seconds() - database_cpu
+            database_cpu = database_cpu.stop()
             sent = EmailChallenge.objects.filter(state="sent").count()
             duplicates = sum(len(t) - 1 for t in sink.arrivals.values() if len(t) > 1)
             print(f"throughput: {received} emails in {elapsed:.1f} s = "

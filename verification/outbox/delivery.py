@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import mailers
+from django.db import connection
 
 from .emails import build_message
 from .models import EmailChallenge, claim_batch, release
@@ -144,9 +145,9 @@ def deliver_batch(challenge_id: int, others: int = BATCH_OTHERS) -> dict[int, Ou
 
     Returns the outcome of each row claimed, in the order they were sent.
     """
+    _give_back_left_over()
     if challenge_id in _taken_here:
         return {}
-    _give_back_left_over()
     tokens = claim_batch(challenge_id, others)
     if not tokens:
         return {}
@@ -180,6 +181,8 @@ _left_over_lock = threading.Lock()
 
 def _give_back(ids):
     try:
+        if not connection.in_atomic_block:  # (an eager task inside a request: leave it)
+            connection.close_if_unusable_or_obsolete()  # one the error broke is replaced
         release(ids)
         _taken_here.discard(ids)
     except Exception:
