@@ -1,9 +1,12 @@
 """A worker handed one email takes the others of its kind that wait, and still sends
 each one once, with its own link, and records each as soon as it has gone."""
 
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from signatures.models import Signature
 from verification.models import EmailChallenge
@@ -12,12 +15,28 @@ from verification.outbox import delivery, emails
 from .conftest import link_in
 
 
-@pytest.fixture
-def three_signed(client, petition, signature_data):
+def sign_three(client, signature_data):
     for n, last_name in enumerate(["Dupont", "Durand", "Martin"]):
         client.post("/p/vsa-jo-2024/sign/", {**signature_data, "last_name": last_name,
                                              "email": f"elue{n}@mairie-exemple.fr"})
     return list(EmailChallenge.objects.order_by("pk"))
+
+
+@pytest.fixture
+def three_signed(client, petition, signature_data):
+    """Three confirmations that have waited long enough to be taken into a batch."""
+    with time_machine.travel(timezone.now() - delivery.BATCH_AFTER * 2, tick=True):
+        return sign_three(client, signature_data)
+
+
+def test_emails_just_queued_are_left_to_their_own_tasks(
+        client, petition, signature_data, smtp_server):
+    first, second, third = sign_three(client, signature_data)
+    # Their tasks are on their way: other threads send them at the same time.
+    assert list(delivery.deliver_batch(first.pk)) == [first.pk]
+    with time_machine.travel(timezone.now() + delivery.BATCH_AFTER * 2, tick=True):
+        # Still waiting a second later: the workers are behind, a batch takes them.
+        assert list(delivery.deliver_batch(second.pk)) == [second.pk, third.pk]
 
 
 def path_of(link):

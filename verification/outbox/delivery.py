@@ -7,6 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
@@ -101,6 +102,11 @@ def is_temporary(error: Exception) -> bool:
 # soon as it is sent (a crash can send at most one email twice, as before), and
 # a row claimed but never tried goes back to the queue.
 BATCH_OTHERS = 19
+# Only rows that have waited this long are taken into another's batch: until
+# then, a row's own task is on its way, and another thread sends it at the same
+# time instead of after the batch's others. Waits that long only when the
+# workers are behind, which is when batches pay.
+BATCH_AFTER = timedelta(seconds=1)
 
 
 class _TakenHere:
@@ -141,14 +147,15 @@ def deliver(challenge_id: int) -> Outcome | None:
 
 
 def deliver_batch(challenge_id: int, others: int = BATCH_OTHERS) -> dict[int, Outcome]:
-    """Send this row, if it can be claimed, and up to `others` more of its kind that wait.
+    """Send this row, if it can be claimed, and up to `others` more of its kind that have
+    waited BATCH_AFTER at least.
 
     Returns the outcome of each row claimed, in the order they were sent.
     """
     _give_back_left_over()
     if challenge_id in _taken_here:
         return {}
-    tokens = claim_batch(challenge_id, others)
+    tokens = claim_batch(challenge_id, others, waited=BATCH_AFTER)
     if not tokens:
         return {}
     _taken_here.add(tokens)

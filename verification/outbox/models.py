@@ -257,9 +257,10 @@ class EmailChallenge(models.Model):
         return self.state in self.UNDELIVERABLE
 
 
-def claim_batch(first_id: int, others: int = 0, now=None) -> dict[int, str]:
+def claim_batch(first_id: int, others: int = 0, waited=timedelta(0), now=None) -> dict[int, str]:
     """Take rows for sending, in one statement: this one if it is claimable, and up to
-    `others` more of its kind waiting in the queue, the oldest first.
+    `others` more of its kind that have been waiting in the queue for `waited` at
+    least, the oldest first.
 
     Returns {id: token} in the order to send them ("" for kinds without a link).
     A compare-and-set on the state: of two workers handed the same row, one
@@ -275,7 +276,8 @@ def claim_batch(first_id: int, others: int = 0, now=None) -> dict[int, str]:
     if others:
         kind = EmailChallenge.objects.filter(pk=first_id).values("kind")
         picks.append(EmailChallenge.objects.about_signatures()
-                     .filter(state=State.QUEUED, kind=Subquery(kind[:1])).exclude(pk=first_id)
+                     .filter(state=State.QUEUED, kind=Subquery(kind[:1]),
+                             queued_at__lte=now - waited).exclude(pk=first_id)
                      .order_by("queued_at").values("id")[:others])
     sql, params = [], []
     for n, pick in enumerate(picks):
