@@ -129,6 +129,75 @@ def stop(process, sig=signal.SIGTERM):
         process.wait()
 
 
+def cpu_seconds(process):
+    """CPU time used so far by a process started here and every process of its group
+    (a prefork worker's children too), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[2]) == process.pid:  # the process group (start_new_session)
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+class DatabaseCPU:
+    """CPU time used by the PostgreSQL backends connected to the bench database (this
+    machine's server), sampled every 0.2 s so that backends closed meanwhile count too."""
+
+    def __init__(self):
+        self.start, self.last = self._read(), {}
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        import psycopg
+
+        name = DATABASE_URL.rsplit("/", 1)[1]
+        with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+            pids = [row[0] for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                "AND pid <> pg_backend_pid()", [name])]
+        seconds = {}
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return seconds
+
+    def _sample(self):
+        while self.running:
+            self.last.update(self._read())
+            time.sleep(0.2)
+
+    def stop(self):
+        """The seconds used since the start."""
+        self.running = False
+        self.thread.join()
+        self.last.update(self._read())
+        return sum(seconds - self.start.get(pid, 0) for pid, seconds in self.last.items())
+
+
+def wait_for_empty_broker(timeout):
+    """Until no task waits in the broker's queues nor is held unacknowledged by a worker."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(client.llen(queue) for queue in ("email", "default", "news")) \
+                and not client.hlen("unacked"):
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def make_signatures(count, prefix="bench"):
     """Signatures and queued challenges written straight to the database."""
     from django.utils import timezone

@@ -9,6 +9,17 @@ Prints the functions with the most samples, inclusive (on the stack) and self
 
 import sys
 from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Frames name files relative to the checkout, or to its site-packages.
+PREFIXES = (f"{ROOT}/.venv/lib/python3.13/site-packages/", f"{ROOT}/")
+
+
+def short(path):
+    for prefix in PREFIXES:
+        path = path.replace(prefix, "")
+    return path
 
 
 def summarise(path, rows=25):
@@ -17,9 +28,8 @@ def summarise(path, rows=25):
     for line in open(path):
         stack, _, count = line.rstrip().rpartition(" ")
         count = int(count)
-        frames = [frame.split(" (")[0] + " (" + frame.split(" (")[1].split(":")[0].replace(
-            "/work/main/.venv/lib/python3.13/site-packages/", "").replace("/work/main/", "")
-            + ")" if " (" in frame else frame for frame in stack.split(";")]
+        frames = [frame.split(" (")[0] + " (" + short(frame.split(" (")[1].split(":")[0]) + ")"
+                  if " (" in frame else frame for frame in stack.split(";")]
         frames = [f for f in frames if not f.startswith("process ") and not f.startswith("thread ")]
         total += count
         for frame in set(frames):

@@ -14,9 +14,10 @@ from .register import matching
 
 @shared_task(acks_late=True)
 def send_challenge(challenge_id):
-    outcome = delivery.deliver(challenge_id)
-    if outcome and outcome.retry_in is not None:
-        send_challenge.apply_async((challenge_id,), countdown=outcome.retry_in)
+    """This row, and others of its kind waiting, in one batch (delivery.deliver_batch)."""
+    for pk, outcome in delivery.deliver_batch(challenge_id).items():
+        if outcome.retry_in is not None:
+            send_challenge.apply_async((pk,), countdown=outcome.retry_in)
 
 
 def publish(challenges) -> int:

@@ -1,18 +1,21 @@
-"""Sending one outbox row: build the message, send it, record the outcome."""
+"""Sending outbox rows: claim them, build each message, send it, record its outcome."""
 
 import logging
 import smtplib
 import socket
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import mailers
+from django.db import connection
 
 from .emails import build_message
-from .models import EmailChallenge
+from .models import EmailChallenge, claim_batch, release
 
 logger = logging.getLogger(__name__)
 
@@ -93,13 +96,119 @@ def is_temporary(error: Exception) -> bool:
     return isinstance(error, (smtplib.SMTPException, socket.error, TimeoutError))
 
 
+# A worker handed one row takes up to this many more of its kind that wait in the
+# queue: one claim and one read for them all, instead of two statements an email.
+# Their own tasks then find them claimed. Each row's outcome is still recorded as
+# soon as it is sent (a crash can send at most one email twice, as before), and
+# a row claimed but never tried goes back to the queue.
+BATCH_OTHERS = 19
+# Only rows that have waited this long are taken into another's batch: until
+# then, a row's own task is on its way, and another thread sends it at the same
+# time instead of after the batch's others. Waits that long only when the
+# workers are behind, which is when batches pay.
+BATCH_AFTER = timedelta(seconds=1)
+
+
+class _TakenHere:
+    """The rows this process has claimed, minus those it deferred or gave back.
+
+    A task handed one of them has nothing to do (its claim could only fail),
+    and skips the database: after a burst, most tasks are for rows that went
+    out in a batch. Only the latest `size` are kept; a task for a forgotten
+    one costs a claim that finds nothing, as without this.
+    """
+
+    def __init__(self, size):
+        self.size = size
+        self.ids = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __contains__(self, pk):
+        return pk in self.ids
+
+    def add(self, ids):
+        with self.lock:
+            self.ids.update(dict.fromkeys(ids))
+            while len(self.ids) > self.size:
+                self.ids.popitem(last=False)
+
+    def discard(self, ids):
+        with self.lock:
+            for pk in ids:
+                self.ids.pop(pk, None)
+
+
+_taken_here = _TakenHere(50_000)
+
+
 def deliver(challenge_id: int) -> Outcome | None:
-    """Send the row if this caller can claim it. Returns None if it could not."""
-    challenge = EmailChallenge.objects.select_related("signature__petition", "update").get(
-        pk=challenge_id)
-    token = challenge.claim()
-    if token is None:
-        return None
+    """Send this row alone, if this caller can claim it. Returns None if it could not."""
+    return deliver_batch(challenge_id, others=0).get(challenge_id)
+
+
+def deliver_batch(challenge_id: int, others: int = BATCH_OTHERS) -> dict[int, Outcome]:
+    """Send this row, if it can be claimed, and up to `others` more of its kind that have
+    waited BATCH_AFTER at least.
+
+    Returns the outcome of each row claimed, in the order they were sent.
+    """
+    _give_back_left_over()
+    if challenge_id in _taken_here:
+        return {}
+    tokens = claim_batch(challenge_id, others, waited=BATCH_AFTER)
+    if not tokens:
+        return {}
+    _taken_here.add(tokens)
+    challenges = EmailChallenge.objects.select_related("signature__petition", "update").in_bulk(
+        list(tokens))
+    order = list(tokens)
+    outcomes = {}
+    tried = 0
+    try:
+        for pk in order:
+            tried += 1
+            if pk in challenges:  # else its signature was deleted since the claim
+                outcomes[pk] = outcome = _send_claimed(challenges[pk], tokens[pk])
+                if outcome.retry_in is not None:
+                    _taken_here.discard([pk])  # its retry will claim it again
+    finally:
+        # An error stopped the batch: the row it met stays claimed (it may have been
+        # sent), the ones after it were never tried and go back to the queue.
+        if untried := order[tried:]:
+            _give_back(untried)
+    return outcomes
+
+
+# Rows that could not be given back (the database was away): a live process's
+# claims are never taken from it, so this process gives them back itself, before
+# its next batch.
+_left_over = set()
+_left_over_lock = threading.Lock()
+
+
+def _give_back(ids):
+    try:
+        if not connection.in_atomic_block:  # (an eager task inside a request: leave it)
+            connection.close_if_unusable_or_obsolete()  # one the error broke is replaced
+        release(ids)
+        _taken_here.discard(ids)
+    except Exception:
+        logger.warning("Could not give back %s unsent challenges; will retry", len(ids),
+                       exc_info=True)
+        with _left_over_lock:
+            _left_over.update(ids)
+
+
+def _give_back_left_over():
+    if not _left_over:
+        return
+    with _left_over_lock:
+        ids = set(_left_over)
+        _left_over.clear()
+    _give_back(ids)
+
+
+def _send_claimed(challenge: EmailChallenge, token: str) -> Outcome:
     if not challenge.still_wanted():
         challenge.mark_failed("cancelled: no longer asks for news")
         return Outcome(challenge.state)

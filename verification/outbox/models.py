@@ -6,8 +6,8 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import F, Q
+from django.db import connection, models, transaction
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -135,28 +135,13 @@ class EmailChallenge(models.Model):
     # --- the outbox ---------------------------------------------------------
 
     def claim(self) -> str | None:
-        """Take the row for sending; returns a fresh token, or None if taken.
-
-        A compare-and-set on the state: of two workers handed the same
-        message, one claims it and the other gets None. The token is made
-        here and only its hash is stored.
-        """
-        now = timezone.now()
-        token = secrets.token_urlsafe(32) if self.carries_link else None
-        fields = {
-            "state": self.State.SENDING, "claimed_at": now, "claimed_by": process_name(),
-            "token_hash": hash_token(token) if token else None,
-            "expires_at": (now + timedelta(days=settings.CHALLENGE_TOKEN_TTL_DAYS)
-                           if token else None),
-        }
-        claimed = EmailChallenge.objects.filter(claimable(now), pk=self.pk).update(
-            attempts=F("attempts") + 1, **fields)
-        if not claimed:
+        """Take the row for sending; returns a fresh token, or None if taken (claim_batch)."""
+        claimed = claim_batch(self.pk)
+        if self.pk not in claimed:
             return None
-        # No re-read on the hot path: `attempts` is read back only if sending fails.
-        for name, value in fields.items():
-            setattr(self, name, value)
-        return token or ""
+        self.refresh_from_db(fields=["state", "attempts", "claimed_at", "claimed_by",
+                                     "token_hash", "expires_at"])
+        return claimed[self.pk]
 
     def mark_sent(self, message_id: str):
         self._record(self.State.SENT, message_id=message_id[:255], sent_at=timezone.now(),
@@ -208,12 +193,26 @@ class EmailChallenge(models.Model):
         return self.kind != self.Kind.UPDATE or self.signature.receives_news
 
     def _record(self, state, **fields):
-        # One commit (one WAL flush) for the row and the signature's copy of its state.
-        with transaction.atomic():
-            EmailChallenge.objects.filter(pk=self.pk, state=self.State.SENDING).update(
-                state=state, **fields)
-            self.show_on_signature(state)
-        for name, value in {"state": state, **fields}.items():
+        """Write the outcome, if the row is still being sent, and the signature's copy of it.
+
+        One statement: one round trip and one commit (one WAL flush) per email.
+        """
+        values = {"state": state, **fields}
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(self._meta.get_field(name).column)} = %s"
+                                for name in values)
+        sql = (f"UPDATE {quote(self._meta.db_table)} SET {assignments} "
+               f"WHERE id = %s AND state = %s")
+        params = [*values.values(), self.pk, self.State.SENDING]
+        if self.carries_link:
+            # Moderators see the delivery of the confirmation email on the signature.
+            sql = (f"WITH recorded AS ({sql} RETURNING signature_id) "
+                   f"UPDATE {quote(Signature._meta.db_table)} SET email_delivery = %s "
+                   "WHERE id IN (SELECT signature_id FROM recorded)")
+            params.append(state)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        for name, value in values.items():
             setattr(self, name, value)
 
     # --- the link -----------------------------------------------------------
@@ -256,6 +255,64 @@ class EmailChallenge(models.Model):
     @property
     def could_not_be_delivered(self):
         return self.state in self.UNDELIVERABLE
+
+
+def claim_batch(first_id: int, others: int = 0, waited=timedelta(0), now=None) -> dict[int, str]:
+    """Take rows for sending, in one statement: this one if it is claimable, and up to
+    `others` more of its kind that have been waiting in the queue for `waited` at
+    least, the oldest first.
+
+    Returns {id: token} in the order to send them ("" for kinds without a link).
+    A compare-and-set on the state: of two workers handed the same row, one
+    claims it and the other does not get it. Rows another worker is claiming at
+    the same moment are skipped (SKIP LOCKED), never waited for, so two batches
+    never wait on each other. A token is made here for each row that carries a
+    link, and only its hash is stored. News (kind "update") are never taken as
+    `others`: their sender paces them (verification.news).
+    """
+    now = now or timezone.now()
+    State = EmailChallenge.State
+    picks = [EmailChallenge.objects.filter(claimable(now), pk=first_id).values("id")]
+    if others:
+        kind = EmailChallenge.objects.filter(pk=first_id).values("kind")
+        picks.append(EmailChallenge.objects.about_signatures()
+                     .filter(state=State.QUEUED, kind=Subquery(kind[:1]),
+                             queued_at__lte=now - waited).exclude(pk=first_id)
+                     .order_by("queued_at").values("id")[:others])
+    sql, params = [], []
+    for n, pick in enumerate(picks):
+        pick_sql, pick_params = pick.query.sql_with_params()
+        sql.append(f"pick{n} AS ({pick_sql} FOR UPDATE SKIP LOCKED)")
+        params += pick_params
+    tokens = [secrets.token_urlsafe(32) for _ in range(1 + others)]
+    linked = [EmailChallenge.Kind.CONFIRM.value, EmailChallenge.Kind.REMINDER.value]
+    expires_at = now + timedelta(days=settings.CHALLENGE_TOKEN_TTL_DAYS)
+    table = connection.ops.quote_name(EmailChallenge._meta.db_table)
+    picked = " UNION ALL ".join(f"SELECT id FROM pick{n}" for n in range(len(picks)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH {', '.join(sql)}, "
+            f"picked AS (SELECT id, row_number() OVER () AS n FROM ({picked}) AS picks) "
+            f"UPDATE {table} AS challenge SET state = %s, claimed_at = %s, claimed_by = %s, "
+            "attempts = challenge.attempts + 1, "
+            "token_hash = CASE WHEN challenge.kind = ANY(%s) THEN (%s::varchar[])[picked.n] END, "
+            "expires_at = CASE WHEN challenge.kind = ANY(%s) THEN %s::timestamptz END "
+            "FROM picked WHERE challenge.id = picked.id "
+            "RETURNING challenge.id, challenge.kind = ANY(%s), picked.n, challenge.queued_at",
+            [*params, State.SENDING, now, process_name(), linked,
+             [hash_token(token) for token in tokens], linked, expires_at, linked])
+        rows = cursor.fetchall()
+    rows.sort(key=lambda row: (row[0] != first_id, row[3], row[0]))
+    return {pk: tokens[n - 1] if carries_link else "" for pk, carries_link, n, _ in rows}
+
+
+def release(ids) -> int:
+    """Give back rows this process claimed and never tried (its batch stopped short):
+    queued again, the attempt not counted, for the next batch of their kind to take."""
+    return EmailChallenge.objects.filter(
+        pk__in=list(ids), state=EmailChallenge.State.SENDING, claimed_by=process_name(),
+    ).update(state=EmailChallenge.State.QUEUED, attempts=F("attempts") - 1, claimed_at=None,
+             claimed_by="", token_hash=None, expires_at=None)
 
 
 def write_challenges(signature_ids, kind: str) -> list[EmailChallenge]:
