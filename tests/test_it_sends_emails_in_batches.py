@@ -110,6 +110,27 @@ def test_an_error_mid_batch_gives_the_untried_rows_back_to_the_queue(
     assert len(smtp_server.messages) == 2
 
 
+def test_a_database_lost_before_an_email_went_out_gives_it_back_with_the_rest(
+        three_signed, smtp_server, monkeypatch):
+    from django.db import OperationalError
+
+    real = emails.build_message
+
+    def database_gone_at_the_second(challenge, token):
+        if challenge.pk == three_signed[1].pk:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(challenge, token)
+
+    monkeypatch.setattr(delivery, "build_message", database_gone_at_the_second)
+    with pytest.raises(OperationalError):  # the task is retried (OutboxTask.autoretry_for)
+        delivery.deliver_batch(three_signed[0].pk)
+    states = dict(EmailChallenge.objects.values_list("pk", "state"))
+    assert [states[c.pk] for c in three_signed] == ["sent", "queued", "queued"]
+    monkeypatch.setattr(delivery, "build_message", real)
+    assert list(delivery.deliver_batch(three_signed[1].pk)) == [c.pk for c in three_signed[1:]]
+    assert len(smtp_server.messages) == 3
+
+
 def test_campaign_news_are_never_taken_into_a_batch(three_signed, smtp_server):
     from petition.models import Update
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import mailers
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 
 from .emails import build_message
 from .models import EmailChallenge, claim_batch, release
@@ -159,21 +159,38 @@ def deliver_batch(challenge_id: int, others: int = BATCH_OTHERS) -> dict[int, Ou
     if not tokens:
         return {}
     _taken_here.add(tokens)
-    challenges = EmailChallenge.objects.select_related("signature__petition", "update").in_bulk(
-        list(tokens))
     order = list(tokens)
     outcomes = {}
     tried = 0
+    went_out = False  # whether the email of the row being tried has gone out
     try:
+        challenges = EmailChallenge.objects.select_related(
+            "signature__petition", "update").in_bulk(order)
         for pk in order:
             tried += 1
-            if pk in challenges:  # else its signature was deleted since the claim
-                outcomes[pk] = outcome = _send_claimed(challenges[pk], tokens[pk])
-                if outcome.retry_in is not None:
-                    _taken_here.discard([pk])  # its retry will claim it again
+            went_out = False
+            if pk not in challenges:  # its signature was deleted since the claim
+                continue
+            challenge = challenges[pk]
+            outcome = _try_to_send(challenge, tokens[pk])
+            if isinstance(outcome, str):  # the message id: it has gone out
+                went_out = True
+                challenge.mark_sent(outcome)
+                outcome = Outcome(challenge.state)
+            elif outcome.retry_in is not None:
+                _taken_here.discard([pk])  # its retry will claim it again
+            outcomes[pk] = outcome
+    except (OperationalError, InterfaceError):
+        # The database went away (the task is retried): a row whose email had not
+        # gone out is given back with the rest; one that had gone out stays claimed,
+        # since sending it again would send it twice.
+        if not went_out:
+            tried = max(0, tried - 1)
+        raise
     finally:
-        # An error stopped the batch: the row it met stays claimed (it may have been
-        # sent), the ones after it were never tried and go back to the queue.
+        # Any other error (a bug) leaves the row it met claimed, so that it cannot
+        # stop every batch after this one; the rows after it were never tried and
+        # go back to the queue.
         if untried := order[tried:]:
             _give_back(untried)
     return outcomes
@@ -208,7 +225,9 @@ def _give_back_left_over():
     _give_back(ids)
 
 
-def _send_claimed(challenge: EmailChallenge, token: str) -> Outcome:
+def _try_to_send(challenge: EmailChallenge, token: str) -> Outcome | str:
+    """The message id of the email once it has gone out (not recorded yet), or the
+    recorded outcome of a failure."""
     if not challenge.still_wanted():
         challenge.mark_failed("cancelled: no longer asks for news")
         return Outcome(challenge.state)
@@ -228,5 +247,4 @@ def _send_claimed(challenge: EmailChallenge, token: str) -> Outcome:
     status = getattr(message, "anymail_status", None)
     provider_id = status.message_id if status is not None else None
     message_id = provider_id if provider_id is not None else message.extra_headers["Message-ID"]
-    challenge.mark_sent(str(message_id))
-    return Outcome(challenge.state)
+    return str(message_id)
