@@ -154,6 +154,20 @@ def test_gunicorn_logs_json_without_ip_or_tokens(transactional_db, petition):
                if line.startswith("{")), err
 
 
+def test_gunicorn_builds_the_places_index_before_forking_its_workers():
+    """Built in each worker, it held up that worker's first signing POST for seconds
+    (docs/performance.md); built once in the master, the workers share its pages."""
+    import runpy
+
+    from signatures import places
+
+    places.indexes.cache_clear()
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert config["preload_app"] is True
+    config["on_starting"](server=None)
+    assert places.indexes.cache_info().currsize == 1
+
+
 def _test_database_url(settings):
     db = settings.DATABASES["default"]
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
