@@ -40,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 import dataset  # noqa: E402
+from profile_render import setup_production_django  # noqa: E402
 
 COUNCILLORS_PER_COMMUNE = 14
 PER_DEPARTEMENT = {"dep": 6, "sen": 4, "cd": 40, "cr": 20}
@@ -135,15 +136,7 @@ def copy_of(url) -> str:
 def main():
     url = copy_of(sys.argv[1])
     requests = int(next((a for a in sys.argv[2:] if a.isdigit()), 300))
-    os.environ.update({
-        "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "petition.settings",
-        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40, "DEBUG": "false",
-        "ALLOWED_HOSTS": "testserver", "SECURE_SSL_REDIRECT": "false",
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4"),
-        "PLAIN_STATIC_NAMES": "true", "MAILER": "smtp", "CONN_MAX_AGE": "60"})
-    import django
-
-    django.setup()
+    setup_production_django(url)
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client

@@ -47,9 +47,9 @@ def pages(anchor, departement, name):
     }
 
 
-def main():
-    url = sys.argv[1]
-    requests = int(next((a for a in sys.argv[2:] if a.isdigit()), 30))
+def setup_production_django(url):
+    """Django in this process as production runs it (DEBUG off, every middleware, the
+    Redis cache), on `url`, for Django's test client (also bench/officials_page.py)."""
     os.environ.update({
         "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "petition.settings",
         "SECRET_KEY": "bench-only-secret-key-" + "x" * 40, "DEBUG": "false",
@@ -59,6 +59,12 @@ def main():
     import django
 
     django.setup()
+
+
+def main():
+    url = sys.argv[1]
+    requests = int(next((a for a in sys.argv[2:] if a.isdigit()), 30))
+    setup_production_django(url)
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
