@@ -28,9 +28,7 @@ next database.
 """
 
 import cProfile
-import io
 import os
-import pstats
 import random
 import statistics
 import sys
@@ -40,7 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 import dataset  # noqa: E402
-from profile_render import setup_production_django  # noqa: E402
+from profile_render import page_cache_miss, setup_production_django  # noqa: E402
+from profile_summary import print_cprofile  # noqa: E402
 
 COUNCILLORS_PER_COMMUNE = 14
 PER_DEPARTEMENT = {"dep": 6, "sen": 4, "cd": 40, "cr": 20}
@@ -137,25 +136,15 @@ def main():
     url = copy_of(sys.argv[1])
     requests = int(next((a for a in sys.argv[2:] if a.isdigit()), 300))
     setup_production_django(url)
-    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from petition.web import pagecache
     from signatures.places import COMMUNE, indexes
 
     rng = random.Random(19)
     load_register(rng)
-    redis_client = cache._cache.get_client(write=True)
-
-    def miss():
-        if "--bump" in sys.argv:
-            pagecache.bump()
-            return
-        for key in redis_client.scan_iter("pe:1:page:*"):
-            redis_client.delete(key)
-        pagecache.forget_recent_pages()
+    miss = page_cache_miss("--bump" in sys.argv)
 
     communes = [p for p in indexes()[COMMUNE].places if not p.subtype]
     picked = rng.sample(communes, requests + 5)
@@ -191,9 +180,7 @@ def main():
           f"{len(queries)} |")
     print(f"({signed} officials marked signed on these pages)")
     if profiler:
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
-        print(out.getvalue())
+        print_cprofile(profiler, 40, orders=("cumulative",))
     if "-v" in sys.argv:
         for query in queries:
             print("   ", query["time"], query["sql"][:200])

@@ -21,9 +21,7 @@ next database.
 """
 
 import cProfile
-import io
 import os
-import pstats
 import statistics
 import sys
 import time
@@ -32,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 import dataset  # noqa: E402
+from profile_summary import print_cprofile  # noqa: E402
 
 P = f"/p/{dataset.PETITION}"
 
@@ -45,6 +44,27 @@ def pages(anchor, departement, name):
         "signatories, deep page (keyset)": f"{P}/signatories/?after={anchor}",
         "signatories, name search": f"{P}/signatories/?q={name}",
     }
+
+
+def page_cache_miss(bump=False):
+    """A function that makes the next request of each page a miss (also used by
+    bench/officials_page.py): the stored pages deleted, as for a URL nobody asked for
+    in the last minute; with `bump`, the version bumped, as after a decision."""
+    from django.core.cache import cache
+
+    from petition.web import pagecache
+
+    redis_client = cache._cache.get_client(write=True)
+
+    def miss():
+        if bump:
+            pagecache.bump()
+            return
+        for key in redis_client.scan_iter("pe:1:page:*"):
+            redis_client.delete(key)
+        pagecache.forget_recent_pages()  # and the pages this process kept for a second
+
+    return miss
 
 
 def setup_production_django(url):
@@ -65,11 +85,9 @@ def main():
     url = sys.argv[1]
     requests = int(next((a for a in sys.argv[2:] if a.isdigit()), 30))
     setup_production_django(url)
-    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
 
-    from petition.web import pagecache
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT public_id FROM signatures_signature WHERE state = 'approved' "
@@ -85,15 +103,7 @@ def main():
         name = cursor.fetchone()[0]
     client = Client()
     targets = pages(anchor, departement, name)
-    redis_client = cache._cache.get_client(write=True)
-
-    def miss():
-        if "--bump" in sys.argv:
-            pagecache.bump()
-            return
-        for key in redis_client.scan_iter("pe:1:page:*"):
-            redis_client.delete(key)
-        pagecache.forget_recent_pages()  # and the pages this process kept for a second
+    miss = page_cache_miss("--bump" in sys.argv)
 
     for path in targets.values():  # warm-up: templates, translations, places, connection
         miss()
@@ -117,13 +127,8 @@ def main():
             assert response.status_code == 200 and response["X-Page-Cache"] == "miss"
         print(f"| {label} | {statistics.median(times):.1f} | {max(times):.1f} | "
               f"{statistics.median(cpu):.1f} |")
-    if profiler and os.environ.get("PROFILE_OUT"):
-        profiler.dump_stats(os.environ["PROFILE_OUT"])
     if profiler:
-        for order in ("cumulative", "tottime"):
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(30)
-            print(out.getvalue())
+        print_cprofile(profiler, 30)
 
 
 if __name__ == "__main__":

@@ -23,9 +23,7 @@ database.
 """
 
 import cProfile
-import io
 import os
-import pstats
 import statistics
 import sys
 import time
@@ -36,6 +34,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 import dataset  # noqa: E402
+from profile_summary import print_cprofile  # noqa: E402
 
 from tests.dns_server import LoopbackDNS  # noqa: E402
 
@@ -151,13 +150,8 @@ def main():
         print("\nThe statements of one POST:")
         for sql in shown:
             print(f"  {sql[:160]}")
-    if profiler and os.environ.get("PROFILE_OUT"):
-        profiler.dump_stats(os.environ["PROFILE_OUT"])
     if profiler:
-        for order in ("cumulative", "tottime"):
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(35)
-            print(out.getvalue())
+        print_cprofile(profiler, 35)
     Signature.objects.filter(email__startswith="profile-").delete()
     dns.stop()
 

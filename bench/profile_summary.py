@@ -7,6 +7,9 @@ Prints the functions with the most samples, inclusive (on the stack) and self
 (at the top of the stack), as a share of all samples.
 """
 
+import io
+import os
+import pstats
 import sys
 from collections import Counter
 from pathlib import Path
@@ -14,6 +17,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Frames name files relative to the checkout, or to its site-packages.
 PREFIXES = (f"{ROOT}/.venv/lib/python3.13/site-packages/", f"{ROOT}/")
+
+
+def print_cprofile(profiler, rows, orders=("cumulative", "tottime")):
+    """cProfile's tables of a bench run (and its raw stats to $PROFILE_OUT, if set)."""
+    if os.environ.get("PROFILE_OUT"):
+        profiler.dump_stats(os.environ["PROFILE_OUT"])
+    for order in orders:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(rows)
+        print(out.getvalue())
 
 
 def short(path):

@@ -23,9 +23,7 @@ button carries one key (aria-keyshortcuts), so a decision is one keystroke.
 """
 
 import cProfile
-import io
 import os
-import pstats
 import re
 import statistics
 import sys
@@ -37,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import dataset  # noqa: E402
+from profile_summary import print_cprofile  # noqa: E402
 
 COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 600_000
 URL = sys.argv[2] if len(sys.argv) > 2 else (
@@ -162,10 +161,7 @@ def main():
     ]
     print("\n".join(lines))
     if profiler:
-        out = io.StringIO()
-        order = os.environ.get("PROFILE_SORT", "cumulative")
-        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(45)
-        print(out.getvalue())
+        print_cprofile(profiler, 45, orders=(os.environ.get("PROFILE_SORT", "cumulative"),))
     if "-v" in sys.argv:
         for query in next_queries:
             print("   ", query["time"], query["sql"][:160])

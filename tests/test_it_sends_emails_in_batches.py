@@ -88,16 +88,23 @@ def test_a_temporary_refusal_defers_each_row_of_the_batch_with_its_own_retry(
     smtp_server.wait_for(1)
 
 
-def test_an_error_mid_batch_gives_the_untried_rows_back_to_the_queue(
-        three_signed, smtp_server, monkeypatch):
+def fail_building(monkeypatch, failing, error):
+    """Building `failing`'s email raises `error`; the others build as usual. Returns the
+    real builder, to put back."""
     real = emails.build_message
 
-    def broken_for_the_second(challenge, token):
-        if challenge.pk == three_signed[1].pk:
-            raise RuntimeError("a broken template")
+    def build(challenge, token):
+        if challenge.pk == failing.pk:
+            raise error
         return real(challenge, token)
 
-    monkeypatch.setattr(delivery, "build_message", broken_for_the_second)
+    monkeypatch.setattr(delivery, "build_message", build)
+    return real
+
+
+def test_an_error_mid_batch_gives_the_untried_rows_back_to_the_queue(
+        three_signed, smtp_server, monkeypatch):
+    real = fail_building(monkeypatch, three_signed[1], RuntimeError("a broken template"))
     with pytest.raises(RuntimeError):
         delivery.deliver_batch(three_signed[0].pk)
     states = dict(EmailChallenge.objects.values_list("pk", "state"))
@@ -114,14 +121,8 @@ def test_a_database_lost_before_an_email_went_out_gives_it_back_with_the_rest(
         three_signed, smtp_server, monkeypatch):
     from django.db import OperationalError
 
-    real = emails.build_message
-
-    def database_gone_at_the_second(challenge, token):
-        if challenge.pk == three_signed[1].pk:
-            raise OperationalError("server closed the connection unexpectedly")
-        return real(challenge, token)
-
-    monkeypatch.setattr(delivery, "build_message", database_gone_at_the_second)
+    real = fail_building(monkeypatch, three_signed[1],
+                         OperationalError("server closed the connection unexpectedly"))
     with pytest.raises(OperationalError):  # the task is retried (OutboxTask.autoretry_for)
         delivery.deliver_batch(three_signed[0].pk)
     states = dict(EmailChallenge.objects.values_list("pk", "state"))
