@@ -15,6 +15,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from petition.models import Petition
@@ -145,6 +146,27 @@ class MoveResult:
     # "refused_party" (approval of a refused party) or "register_nuance"
     # (approval of someone the register gives a far-right nuance).
     skipped: Counter = field(default_factory=Counter)
+
+
+# A title depends on six columns and the language, and many signatories share them
+# (a commune's councillors, a département's mayors): each process works each one
+# out once. Bounded: a list page's 50 rows cost a tenth of what they did, and an
+# export of 600,000 holds no more than this many.
+_TITLES_KEPT = 20_000
+_titles: dict[tuple, str] = {}
+
+
+def title_of(mandate, civility, locality, departement, other, circonscription) -> str:
+    """The public title (titles.public_title, with the article the places data knows)."""
+    key = (get_language(), mandate, civility, locality, departement, other, circonscription)
+    title = _titles.get(key)
+    if title is None:
+        if len(_titles) >= _TITLES_KEPT:
+            _titles.clear()
+        title = _titles[key] = public_title(
+            mandate, civility, locality, departement, other, circonscription=circonscription,
+            of=of_place(mandate, locality, departement))
+    return title
 
 
 class SignatureQuerySet(models.QuerySet):
@@ -571,9 +593,8 @@ class Signature(models.Model):
 
     @property
     def title(self):
-        return public_title(self.mandate, self.civility, self.locality, self.departement,
-                            self.mandate_other, circonscription=self.circonscription,
-                            of=of_place(self.mandate, self.locality, self.departement))
+        return title_of(self.mandate, self.civility, self.locality, self.departement,
+                        self.mandate_other, self.circonscription)
 
     @property
     def departement_name(self):

@@ -22,6 +22,9 @@ class FixedChoices(BaseChoiceIterator):
         self.option_tags = tuple(
             (str(value), f'<option value="{_escape(value)}"', f">{_escape(label)}</option>")
             for value, label in self.choices)
+        # Whole <select>s made of these options, by name, attributes and chosen
+        # value: a list's filters are the same on most pages (QuickSelect.render).
+        self.rendered_selects = {}
 
     def __iter__(self):
         return iter(self.choices)
@@ -36,15 +39,32 @@ class QuickSelect(forms.Select):
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        chosen = {str(v) for v in self.format_value(value)}
+        chosen = frozenset(str(v) for v in self.format_value(value))
+        final_attrs = self.build_attrs(self.attrs, attrs)
         choices = self.choices
         if not isinstance(choices, FixedChoices):
             choices = FixedChoices(choices)
+        key = (name, chosen, tuple(final_attrs.items()))
+        html = choices.rendered_selects.get(key)
+        if html is None:
+            html = self._render_select(name, chosen, final_attrs, choices)
+            if len(choices.rendered_selects) >= SELECTS_KEPT_PER_CHOICES:
+                choices.rendered_selects.clear()
+            choices.rendered_selects[key] = html
+        return html
+
+    @staticmethod
+    def _render_select(name, chosen, final_attrs, choices):
         # Plain escaping, not format_html per <option>: the same output, a third of the time.
         options = "".join([f'{start}{" selected" if value in chosen else ""}{end}'
                            for value, start, end in choices.option_tags])
-        return format_html('<select name="{}"{}>{}</select>', name,
-                           flatatt(self.build_attrs(self.attrs, attrs)), mark_safe(options))
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs),
+                           mark_safe(options))
+
+
+# A list's <select>s take one value each (a département: about a hundred), with one
+# or two sets of attributes: this bounds a process's copies per list of options.
+SELECTS_KEPT_PER_CHOICES = 512
 
 
 def _escape(value) -> str:

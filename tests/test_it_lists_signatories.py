@@ -178,3 +178,17 @@ def test_a_page_after_a_row_no_longer_listed_starts_from_the_first(client, liste
     for cursor in (pending.public_id, 12345):
         assert names(client.get(LIST, {"after": cursor})) == first_page
         assert names(client.get(LIST, {"before": cursor})) == first_page
+
+
+def test_titles_and_filters_read_in_the_language_of_each_page(client, listed):
+    """Titles and the filters' <select>s are kept per process once made: a page in one
+    language never shows another's, whichever was asked for first."""
+    for _ in range(2):
+        french = re.sub(r"<[^>]+>", "", client.get(LIST, {"departement": "29"}).content.decode())
+        english = client.get("/en" + LIST, {"departement": "29"}).content.decode()
+        assert "Anne Martin, maire de Brest (29)" in french
+        assert "Anne Martin, mayor, Brest (29)" in re.sub(r"<[^>]+>", "", english)
+        assert ">All mandates</option>" in english and "All mandates" not in french
+        assert '<option value="29" selected>29 – Finistère</option>' in english
+    other = client.get(LIST, {"departement": "69"}).content.decode()
+    assert '<option value="69" selected>' in other and '<option value="29" selected>' not in other
