@@ -12,6 +12,7 @@ from signatures.titles import Mandate
 from verification.register.demo import entry
 from verification.register.models import RegisterEntry, RegisterFile
 
+from . import rne_samples
 from .conftest import CHROMIUM_ARGS
 
 URL = "/p/vsa-jo-2024/your-officials/"
@@ -162,3 +163,33 @@ def test_without_the_campaigns_text_the_invitation_has_a_default(client, brest):
     invite = unquote(page.split('class="invite" href="')[1].split('"')[0])
     assert "Signerez-vous la pétition des élu·es" in invite
     assert brest.absolute_url() in invite
+
+
+def marks(client, commune="Brest"):
+    page = client.get(URL, {"locality": commune}).content.decode()
+    return {chunk.split("<strong>")[1].split("</strong>")[0]: chunk.startswith("official-signed")
+            for chunk in page.split('<li class="official ')[1:]}
+
+
+@pytest.mark.django_db
+def test_a_decision_and_an_import_show_on_the_next_page(
+        client, brest, moderator, tmp_path, django_capture_on_commit_callbacks):
+    """The département's lines are kept between pages, not whether each has signed: a
+    deputy approved reads signed on the next page, and a new release's lines replace
+    the old ones."""
+    assert marks(client)["Yann Morvan"] is False
+    pending = Signature.objects.get(last_name="Morvan")
+    with django_capture_on_commit_callbacks(execute=True):  # the pages' version moves on
+        pending.approve(moderator)
+    assert marks(client)["Yann Morvan"] is True
+    assert marks(client, "Quimper")["Yann Morvan"] is True  # same département, same marks
+
+    rows = [{"Code du département": "29", "Libellé du département": "Finistère",
+             "Code de la circonscription législative": "2905",
+             "Libellé de la circonscription législative": "5ème circonscription",
+             **rne_samples.person("Nicolas", "Claire")}]
+    RegisterFile.import_file(rne_samples.write(tmp_path / "rne-dep.csv", "dep", rows))
+    shown = marks(client)
+    assert shown["Claire Nicolas"] is False
+    assert "Yann Morvan" not in shown and "Anne Quéré" not in shown
+    assert shown["Hélène Kerbrat"] is True and "Paul Le Goff" in shown  # other files stay

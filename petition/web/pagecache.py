@@ -113,7 +113,8 @@ def forget_local():
     _version["read_at"] = float("-inf")
     forget_recent_pages()
     for memo in VersionedMemo.instances:
-        memo.clear()
+        if memo.version is None:
+            memo.clear()
 
 
 def forget_recent_pages():
@@ -139,8 +140,12 @@ class VersionedMemo:
 
     instances = []
 
-    def __init__(self, size=16):
+    def __init__(self, size=16, version=None):
+        """`version`: what the values depend on, when it is not the pages' version (the
+        register's lines depend on its release alone): a function, None while nothing
+        should be kept. Those values stay when the pages change."""
         self.size = size
+        self.version = version
         self._kept = OrderedDict()  # key -> (version, kept at, value)
         self._lock = threading.Lock()
         VersionedMemo.instances.append(self)
@@ -149,8 +154,10 @@ class VersionedMemo:
         """The value kept for `key` in this version, else `load()`, kept (unless
         `keep(value)` says not)."""
         try:
-            version = current_version()
+            version = current_version() if self.version is None else self.version()
         except CacheUnavailable:
+            return load()
+        if version is None:
             return load()
         now = time.monotonic()
         with self._lock:

@@ -20,6 +20,7 @@ signed", so that no state shows.
 """
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from urllib.parse import quote
 
 from django.db.models import Q
@@ -42,6 +43,9 @@ MANDATE_OF_FILE = {"mai": Mandate.MAYOR, "cm": Mandate.MAYOR, "dep": Mandate.DEP
 COLUMNS = ["kind", "last_name", "first_name", "sex", "function", "departement",
            "commune_code", "canton_code", "region_code", "circonscription", "territory_name",
            "mandate_ended_on", "last_key", "first_key", "first_head", "line"]
+# What the register matching's judge() reads of a signature.
+SIGNATURE_COLUMNS = ("first_name", "last_name", "civility", "mandate", "locality",
+                     "locality_code", "departement", "circonscription", "name_key")
 
 
 @dataclass
@@ -81,8 +85,14 @@ class Group:
 
 
 # The register's release, and each département's officials marked signed or not
-# (a decision on a signature and an import bump the version): 110 départements.
+# (a decision on a signature and an import bump the pages' version): 110 départements.
 _kept = pagecache.VersionedMemo(size=128)
+# Their lines in the register, grouped and sorted, with the names a signature by each
+# would carry: kept under the register's release, not the pages' version, so that
+# after a decision on a signature (every few seconds in a campaign) the next visitor
+# of each département has only the marks read again, not its 200 lines.
+_departement_entries_kept = pagecache.VersionedMemo(
+    size=128, version=lambda: (register_release() or {}).get("imported_at"))
 
 
 def register_release():
@@ -100,8 +110,7 @@ def _register_release():
             "imported_at": max(f.imported_at for f in files)}
 
 
-def _current(rows):
-    today = timezone.localdate()
+def _current(rows, today):
     return rows.filter(Q(mandate_ended_on__isnull=True) | Q(mandate_ended_on__gte=today))
 
 
@@ -109,50 +118,54 @@ def officials_of(commune, petition) -> list[Group]:
     """The commune's officials by mandate, each marked signed or not (a few queries).
 
     The mayor is the commune's own; the other groups are the département's, the
-    same for each of its communes: each process keeps them under the pages'
-    version, which a decision on a signature and a register import bump.
+    same for each of its communes: each process keeps them marked under the pages'
+    version, and their lines under the register's release.
     """
+    today = timezone.localdate()
     code = city(commune.code)
     entries = RegisterEntry.objects.only(*COLUMNS)
-    mayors = list(_current(entries.filter(kind="mai", commune_code=code)))
+    mayors = list(_current(entries.filter(kind="mai", commune_code=code), today))
     if not mayors:
-        mayors = [e for e in _current(entries.filter(kind="cm", commune_code=code))
+        mayors = [e for e in _current(entries.filter(kind="cm", commune_code=code), today)
                   if fold(e.function).startswith("maire") and "deleg" not in fold(e.function)]
     region = find(REGION, (find(DEPARTEMENT, commune.departement) or commune).parent or "")
     region_code = region.code if region else ""
-    others = _kept.get((petition.pk, commune.departement, region_code),
-                       lambda: _departement_groups(commune.departement, region_code, petition))
-    return [*_marked([Group(_("Mayor"), mayors)], petition), *others]
+    key = (commune.departement, region_code, today)
+    others = _kept.get((petition.pk, *key), lambda: _marked(_departement_entries_kept.get(
+        key, lambda: _departement_entries(*key)), petition))
+    return [*_marked([(_("Mayor"), mayors, "")], petition), *others]
 
 
-def _departement_groups(departement, region_code, petition) -> list[Group]:
+def _departement_entries(departement, region_code, today) -> list[tuple]:
+    """(title, register lines, note) of each of the département's groups."""
     by_kind = {}
     for entry in _current(RegisterEntry.objects.only(*COLUMNS).filter(
-            kind__in=["dep", "sen", "cd", "cr"], departement=departement)):
+            kind__in=["dep", "sen", "cd", "cr"], departement=departement), today):
+        entry.name_keys = names_of(entry)
         by_kind.setdefault(entry.kind, []).append(entry)
     if region_code:
         by_kind["cr"] = [e for e in by_kind.get("cr", []) if e.region_code == region_code]
-    groups = [
-        Group(_("Members of the National Assembly of the département"),
-              sorted(by_kind.get("dep", []), key=lambda e: int(e.circonscription or 0)),
-              _("The register does not say which constituency a commune is in: yours is "
-                "one of these.")),
-        Group(_("Senators of the département"), by_kind.get("sen", [])),
-        Group(_("Departmental councillors of the département"),
-              sorted(by_kind.get("cd", []), key=lambda e: (e.territory_name, e.last_name)),
-              _("By canton: the register does not say which canton a commune is in.")),
-        Group(_("Regional councillors elected in the département"),
-              sorted(by_kind.get("cr", []), key=lambda e: e.last_name)),
+    return [
+        (_("Members of the National Assembly of the département"),
+         sorted(by_kind.get("dep", []), key=lambda e: int(e.circonscription or 0)),
+         _("The register does not say which constituency a commune is in: yours is "
+           "one of these.")),
+        (_("Senators of the département"), by_kind.get("sen", []), ""),
+        (_("Departmental councillors of the département"),
+         sorted(by_kind.get("cd", []), key=lambda e: (e.territory_name, e.last_name)),
+         _("By canton: the register does not say which canton a commune is in.")),
+        (_("Regional councillors elected in the département"),
+         sorted(by_kind.get("cr", []), key=lambda e: e.last_name), ""),
     ]
-    return _marked(groups, petition)
 
 
 def _marked(groups, petition) -> list[Group]:
-    """The groups' register entries as Officials, marked signed or not (one query)."""
-    signed = signed_entries([e for g in groups for e in g.officials], petition)
-    for group in groups:
-        group.officials = [Official(e, id(e) in signed) for e in group.officials]
-    return groups
+    """Each (title, register lines, note) as a Group of Officials, marked signed or not
+    (one query for all of them)."""
+    signed = signed_entries([e for _title, entries, _note in groups for e in entries],
+                            petition)
+    return [Group(title, [Official(e, id(e) in signed) for e in entries], note)
+            for title, entries, note in groups]
 
 
 def names_of(entry) -> set[str]:
@@ -165,23 +178,27 @@ def names_of(entry) -> set[str]:
 def signed_entries(entries, petition) -> set[int]:
     """Which of these lines an approved signature of the petition is by: one query on
     the signatures' name_key index, then the register matching's own judgement."""
-    wanted = {name: [] for entry in entries for name in names_of(entry)}
+    wanted = {}
     for entry in entries:
-        for name in names_of(entry):
-            wanted[name].append(entry)
+        for name in getattr(entry, "name_keys", None) or names_of(entry):
+            wanted.setdefault(name, []).append(entry)
     if not wanted:
         return set()
     # By name alone: the mandate is checked below. With it in SQL, PostgreSQL read the
     # mandate index too (every approved mayor…) and took 8 ms at 600,000 where this takes 1.
-    signatures = (Signature.objects.approved()
-                  .filter(petition=petition, name_key__in=list(wanted))
-                  .only("first_name", "last_name", "civility", "mandate", "locality",
-                        "locality_code", "departement", "circonscription", "name_key"))
+    # Plain rows, and only those claiming one of their lines' mandates judged: common
+    # names find a hundred signatures for a département, model instances of which
+    # were most of this page's time.
+    rows = (Signature.objects.approved()
+            .filter(petition=petition, name_key__in=list(wanted))
+            .values_list(*SIGNATURE_COLUMNS))
+    name_at, mandate_at = SIGNATURE_COLUMNS.index("name_key"), SIGNATURE_COLUMNS.index("mandate")
     signed = set()
-    for signature in signatures:
-        for entry in wanted.get(signature.name_key, ()):
-            if MANDATE_OF_FILE.get(entry.kind) != signature.mandate:
+    for values in rows:
+        for entry in wanted.get(values[name_at], ()):
+            if MANDATE_OF_FILE.get(entry.kind) != values[mandate_at]:
                 continue
+            signature = SimpleNamespace(**dict(zip(SIGNATURE_COLUMNS, values, strict=True)))
             judgement = judge(signature, entry)
             if judgement.holds and judgement.place == SAME:
                 signed.add(id(entry))
