@@ -306,16 +306,19 @@ class Index:
 
         for position in self._with_code(folded.replace(" ", "").upper()):
             offer(position, 0)
-        positions, offsets = self.key_positions, self.key_offsets
-        # The exact name: a name's beginning at offset 0 equal to the query.
-        for i in _equal_range(len(positions), self._key, folded):
-            if not offsets[i]:
-                offer(positions[i], 0)
         if folded.isdigit() and len(folded) >= 2 and self.postal_positions:
             for i in _prefix_range(len(self.postal_positions), self.postal_codes.__getitem__,
                                    folded):
                 offer(self.postal_positions[i], 0 if len(folded) == 5 else 1)
+        positions, offsets = self.key_positions, self.key_offsets
         span = self._keys(folded)
+        # The exact name: a name's beginning at offset 0 equal to the query. Keys
+        # equal to the query sort first among those it begins.
+        for i in span:
+            if self._key(i) != folded:
+                break
+            if not offsets[i]:
+                offer(positions[i], 0)
         walked = False
         if len(span) > WIDE and not departement:
             # A short or common beginning ("s", "saint"): thousands of names
