@@ -194,3 +194,20 @@ def _wait_for(url, timeout=30):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_a_web_worker_leaves_the_dossier_pdf_libraries_to_the_task():
+    """fpdf2 and fontTools cost each gunicorn worker 20 MB (docs/performance.md, "A web
+    worker's memory"); only the Celery task that writes the dossier imports them."""
+    env = {**documented_environment(),
+           "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijkl"}
+    loaded = run(env, "-c", "import sys, petition.wsgi; from django.urls import get_resolver; "
+                            "get_resolver().url_patterns; from signatures.delivery import models; "
+                            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+                            "{'fpdf', 'fontTools'}))")
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == ["[]"]
+    # What the task imports when it writes the file does load them: the check above sees them.
+    built = run(env, "-c", "import sys, django; django.setup(); "
+                           "from signatures.delivery import pdf; print('fpdf' in sys.modules)")
+    assert built.stdout.split() == ["True"], built.stderr
