@@ -39,7 +39,9 @@ def on_starting(server):
     places index (half a second alone, seconds when four workers build it at once on a
     loaded machine) is built once and shared by the workers' copy-on-write pages (it is
     gc.freeze()d), instead of holding up each worker's first signing POST and the other
-    threads of its process (docs/performance.md, "The tail")."""
+    threads of its process (docs/performance.md, "The tail"). A child process builds it,
+    so that the master, whose pages every worker's RSS counts, never holds the build's
+    peak (docs/performance.md, "A web worker's memory")."""
     from signatures import places
 
-    places.indexes()
+    places.preload_before_forking()

@@ -893,6 +893,10 @@ def table(results, small, cold, report, load_seconds, total, load=None):
                       + ", ".join(f"{kind} {seconds * 1000 / sign['requests']:.1f} ms"
                                   for kind, seconds in sign["cpu_s"].items())
                       + f" ({sign['requests']} requests)."]
+    if "rss_after_signing" in report:
+        lines += ["", "After the signing scenario, the largest gunicorn worker holds "
+                  f"{report['rss_after_signing']:.0f} MB (VmRSS; target ≤ 100 MB; "
+                  "bench/worker_memory.py says what it is made of)."]
     exported = report.get("export")
     if exported:
         lines += ["", f"**CSV export**: {exported['rows']} rows ({exported['mb']:.0f} MB) in "
@@ -902,9 +906,7 @@ def table(results, small, cold, report, load_seconds, total, load=None):
                   f"peak RSS of a gunicorn worker {exported['peak_rss_mb']:.0f} MB "
                   f"(before the export: {exported['rss_before_mb']:.0f} MB; target < 150 MB), "
                   f"peak PSS {exported['peak_pss_mb']:.0f} MB (pages shared with the "
-                  "preloading master counted in part). After the signing scenario, the "
-                  f"largest worker holds {report.get('rss_after_signing', 0):.0f} MB "
-                  "(target ≤ 100 MB)."]
+                  "preloading master counted in part)."]
     mail = report.get("emails")
     if mail and "error" not in mail:
         lines += ["", f"**Confirmation emails**: {mail['emails']} in {mail['seconds']:.1f} s = "

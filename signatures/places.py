@@ -7,9 +7,11 @@ Two data files, both derived (see data/README.md):
   département and région, with codes, postal codes and populations.
 
 The second one is loaded once per process into an in-memory index: about
-37,600 names is small enough that a sorted list and binary search answer a
+37,600 names is small enough that sorted arrays and binary search answer a
 search in well under a millisecond, without a database round trip or a
-search engine to run.
+search engine to run. The index is columns (one joined string per field, arrays
+of integers), about 5 MB, not tens of thousands of objects: gunicorn's master
+builds it and each worker's RSS counts it (docs/performance.md).
 """
 
 import csv
@@ -17,8 +19,12 @@ import gzip
 import io
 import json
 import re
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -165,49 +171,123 @@ def split_hint(text: str) -> tuple[str, str]:
     return text[: match.start()], match.group(1).upper()
 
 
-class Index:
-    """One kind of place, searchable by name prefix, word prefix, code and postal code."""
+class Strings:
+    """Many short strings held as one: their concatenation and where each one starts.
+
+    Two objects instead of one per string (a str costs 49 bytes before its
+    text): the index's names, codes and postal codes take a few megabytes, not
+    tens, in each process that preloads it.
+    """
+
+    __slots__ = ("text", "starts")
+
+    def __init__(self, strings):
+        strings = list(strings)
+        self.text = "".join(strings)
+        self.starts = array("I", [0])
+        self.starts.extend(accumulate(map(len, strings)))
+
+    def __len__(self):
+        return len(self.starts) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return self.text[self.starts[i]:self.starts[i + 1]]
+
+    def startswith(self, i: int, prefix: str, offset: int = 0) -> bool:
+        return self.text.startswith(prefix, self.starts[i] + offset, self.starts[i + 1])
+
+    def suffix(self, i: int, offset: int) -> str:
+        return self.text[self.starts[i] + offset:self.starts[i + 1]]
+
+
+class Places(Sequence):
+    """One kind of place, column by column; a Place is made when it is asked for."""
 
     def __init__(self, places: list[Place]):
-        self.places = places
-        self.folded = [fold(p.name) for p in places]
-        self.by_code: dict[str, list[int]] = {}
-        self.by_name: dict[str, list[int]] = {}
-        for position, place in enumerate(places):
-            self.by_code.setdefault(place.code, []).append(position)
-            self.by_name.setdefault(self.folded[position], []).append(position)
+        self.kinds = Strings(p.kind for p in places)
+        self.codes = Strings(p.code for p in places)
+        self.names = Strings(p.name for p in places)
+        self.departements = Strings(p.departement for p in places)
+        self.postal_codes = Strings(" ".join(p.postal_codes) for p in places)
+        self.populations = array("q", (p.population for p in places))
+        self.liaisons = array("b", (p.liaison for p in places))
+        self.subtypes = Strings(p.subtype for p in places)
+        self.parents = Strings(p.parent for p in places)
+
+    def __len__(self):
+        return len(self.populations)
+
+    def __getitem__(self, position: int) -> Place:
+        if not 0 <= position < len(self.populations):
+            raise IndexError(position)
+        return Place(self.kinds[position], self.codes[position], self.names[position],
+                     self.departements[position],
+                     tuple(self.postal_codes[position].split()),
+                     self.populations[position], self.liaisons[position],
+                     self.subtypes[position], self.parents[position])
+
+
+def _prefix_range(size: int, key, prefix: str) -> range:
+    """The entries 0…size-1, sorted by key(i), whose key starts with `prefix`."""
+    start = bisect_left(range(size), prefix, key=key)
+    # Every key starting with the prefix sorts before prefix + the last code point.
+    return range(start, bisect_left(range(size), prefix + "\U0010ffff", lo=start, key=key))
+
+
+def _equal_range(size: int, key, value: str) -> range:
+    start = bisect_left(range(size), value, key=key)
+    return range(start, bisect_right(range(size), value, lo=start, key=key))
+
+
+class Index:
+    """One kind of place, searchable by name prefix, word prefix, code and postal code.
+
+    Arrays of positions sorted by code, by name beginning and by postal code,
+    searched by bisection, instead of dicts and lists of Python objects: the
+    whole index is a few dozen objects (issue 19, a web worker's memory).
+    """
+
+    def __init__(self, places: list[Place]):
+        self.places = Places(places)
+        self.folded = Strings(fold(p.name) for p in places)
+        size = len(places)
+        self.by_code = array("I", sorted(range(size), key=lambda p: (places[p].code, p)))
         # Among equally good matches: communes before déléguées, then the most populous.
-        self.by_rank = sorted(range(len(places)), key=lambda p: (
+        self.by_rank = array("I", sorted(range(size), key=lambda p: (
             COMMUNE_TYPES.get(places[p].subtype, 0), -places[p].population, places[p].name,
-            places[p].code))
-        self.order = [0] * len(places)
+            places[p].code)))
+        self.order = array("I", bytes(4 * size))
         for rank, position in enumerate(self.by_rank):
             self.order[position] = rank
         # Each name once per word it may be searched from ("etienne de tinee"
         # finds Saint-Étienne-de-Tinée), sorted, for binary search.
         starts = []
-        for position, name in enumerate(self.folded):
+        for position in range(size):
+            name = self.folded[position]
             offset = 0
             for word in name.split(" "):
                 if offset == 0 or word not in _LINKING_WORDS:
                     starts.append((name[offset:], position, offset))
                 offset += len(word) + 1
         starts.sort()
-        self.keys = [key for key, _position, _offset in starts]
-        self.key_positions = [position for _key, position, _offset in starts]
-        self.key_offsets = [offset for _key, _position, offset in starts]
+        self.key_positions = array("I", (position for _key, position, _offset in starts))
+        self.key_offsets = array("H", (offset for _key, _position, offset in starts))
         postal = sorted((code, position) for position, place in enumerate(places)
                         for code in place.postal_codes)
-        self.postal_keys = [code for code, _position in postal]
-        self.postal_positions = [position for _code, position in postal]
+        self.postal_codes = Strings(code for code, _position in postal)
+        self.postal_positions = array("I", (position for _code, position in postal))
 
-    @staticmethod
-    def _range(keys: list[str], prefix: str) -> range:
-        from bisect import bisect_left
+    def _key(self, i: int) -> str:
+        """The i-th name beginning, in sorted order."""
+        return self.folded.suffix(self.key_positions[i], self.key_offsets[i])
 
-        start = bisect_left(keys, prefix)
-        # Every key starting with the prefix sorts before prefix + the last code point.
-        return range(start, bisect_left(keys, prefix + "\U0010ffff", lo=start))
+    def _keys(self, prefix: str) -> range:
+        return _prefix_range(len(self.key_positions), self._key, prefix)
+
+    def _with_code(self, code: str):
+        codes = self.places.codes
+        for i in _equal_range(len(self.by_code), lambda i: codes[self.by_code[i]], code):
+            yield self.by_code[i]
 
     def search(self, query: str, departement: str = "", limit: int = 10) -> list[Place]:
         folded = fold(query)
@@ -216,22 +296,29 @@ class Index:
         # position -> tier: 0 exact name or code, 1 postal code beginning,
         # 2 name beginning, 3 word beginning, 4 every word somewhere.
         tiers: dict[int, int] = {}
-        places, names, order = self.places, self.folded, self.order
+        departements, names, order = self.places.departements, self.folded, self.order
 
         def offer(position, tier):
-            if departement and places[position].departement != departement:
+            if departement and departements[position] != departement:
                 return
             if tier < tiers.get(position, 9):
                 tiers[position] = tier
 
-        for position in self.by_code.get(folded.replace(" ", "").upper(), ()):
+        for position in self._with_code(folded.replace(" ", "").upper()):
             offer(position, 0)
-        for position in self.by_name.get(folded, ()):
-            offer(position, 0)
-        if folded.isdigit() and len(folded) >= 2 and self.postal_keys:
-            for i in self._range(self.postal_keys, folded):
+        if folded.isdigit() and len(folded) >= 2 and self.postal_positions:
+            for i in _prefix_range(len(self.postal_positions), self.postal_codes.__getitem__,
+                                   folded):
                 offer(self.postal_positions[i], 0 if len(folded) == 5 else 1)
-        span = self._range(self.keys, folded)
+        positions, offsets = self.key_positions, self.key_offsets
+        span = self._keys(folded)
+        # The exact name: a name's beginning at offset 0 equal to the query. Keys
+        # equal to the query sort first among those it begins.
+        for i in span:
+            if self._key(i) != folded:
+                break
+            if not offsets[i]:
+                offer(positions[i], 0)
         walked = False
         if len(span) > WIDE and not departement:
             # A short or common beginning ("s", "saint"): thousands of names
@@ -239,16 +326,15 @@ class Index:
             # microseconds where ranking the whole span costs milliseconds.
             enough = len(tiers) + 2 * limit
             for position in self.by_rank:
-                if names[position].startswith(folded):
+                if names.startswith(position, folded):
                     tiers.setdefault(position, 2)
                     if len(tiers) >= enough:
                         walked = True
                         break
         if not walked:
-            positions, offsets = self.key_positions, self.key_offsets
             for i in span:
                 position = positions[i]
-                if departement and places[position].departement != departement:
+                if departement and departements[position] != departement:
                     continue
                 tier = 3 if offsets[i] else 2
                 if tier < tiers.get(position, 9):
@@ -257,13 +343,13 @@ class Index:
             self._every_word(folded, offer)
         ranked = sorted(tiers, key=lambda position: (tiers[position], order[position]))
         seen, found = set(), []
+        codes = self.places.codes
         for position in ranked:
-            place = places[position]
             # A commune déléguée often has the code and name of its commune.
-            if (place.code, names[position]) in seen:
+            if (codes[position], names[position]) in seen:
                 continue
-            seen.add((place.code, names[position]))
-            found.append(place)
+            seen.add((codes[position], names[position]))
+            found.append(self.places[position])
             if len(found) == limit:
                 break
         return found
@@ -272,7 +358,7 @@ class Index:
         """"st etienne tinee": every typed word starts a word of the name, in any order."""
         words = [w for w in folded.split(" ") if w not in _LINKING_WORDS] or folded.split(" ")
         longest = max(words, key=len)
-        for i in self._range(self.keys, longest):
+        for i in self._keys(longest):
             position = self.key_positions[i]
             name_words = self.folded[position].split(" ")
             if all(any(n.startswith(w) for n in name_words) for w in words):
@@ -287,7 +373,7 @@ class Index:
         # A typo late in the name: its beginning still matches… A binary search
         # finds the longest beginning some name has; only then a full search.
         for length in range(len(folded) - 1, 0, -1):
-            if not self._range(self.keys, folded[:length]):
+            if not self._keys(folded[:length]):
                 continue
             found = self.search(folded[:length], departement, limit=30)
             if found:
@@ -304,10 +390,14 @@ class Index:
         return sorted(candidates, key=closeness)[:limit]
 
     def find(self, code: str) -> Place | None:
-        positions = self.by_code.get(code.strip().upper())
+        positions = list(self._with_code(code.strip().upper()))
         if not positions:
             return None
         return self.places[min(positions, key=self.order.__getitem__)]
+
+
+# What preload_before_forking received from its child, until indexes() takes it.
+_received: list[dict[str, Index]] = []
 
 
 @cache
@@ -315,13 +405,55 @@ def indexes() -> dict[str, Index]:
     """Loaded once per process (about half a second), on first use."""
     import gc
 
-    built = build_indexes(read_data(PLACES_FILE))
-    # The index is a few hundred thousand long-lived objects: left to the
-    # collector, each full collection would walk them all and stall a request
-    # for tens of milliseconds. Frozen, they are never scanned again.
+    built = _received.pop() if _received else build_indexes(read_data(PLACES_FILE))
+    # The index itself is a few dozen objects (arrays and joined strings); the
+    # build's garbage is collected now, and what is loaded so far (in gunicorn's
+    # master, the whole preloaded app) is frozen: a full collection in a worker
+    # neither walks those long-lived objects nor writes to their shared pages.
     gc.collect()
     gc.freeze()
     return built
+
+
+def preload_before_forking():
+    """For gunicorn's master, before it forks its workers: `indexes()` as built by a
+    short-lived child process and received pickled (about 5 MB).
+
+    Built in the master, the JSON's objects and the build's lists (about 35 MB at
+    the peak, freed at once) would leave its allocator holding some 10 MB more
+    (arenas and heap kept for reuse), and every worker's RSS counts the master's
+    pages from the fork. Called where no other thread runs: it forks.
+    """
+    indexes.cache_clear()
+    _received[:] = [_built_in_a_child()]
+    indexes()
+
+
+def _built_in_a_child() -> dict[str, Index]:
+    import os
+    import pickle
+
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            os.close(readable)
+            with os.fdopen(writable, "wb") as pipe:
+                pickle.dump(build_indexes(read_data(PLACES_FILE)), pipe, pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            # Nothing of the parent's (exit handlers, connections) runs in the child.
+            os._exit(status)
+    os.close(writable)
+    try:
+        with os.fdopen(readable, "rb") as pipe:
+            return pickle.load(pipe)
+    except EOFError:
+        # The child failed: building here raises the same error, with its traceback.
+        return build_indexes(read_data(PLACES_FILE))
+    finally:
+        os.waitpid(pid, 0)
 
 
 def build_indexes(data: dict) -> dict[str, Index]:

@@ -11,6 +11,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from .ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,9 +156,12 @@ def test_gunicorn_logs_json_without_ip_or_tokens(transactional_db, petition):
                if line.startswith("{")), err
 
 
+# pytest's process runs threads; gunicorn's master has none when on_starting forks.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
 def test_gunicorn_builds_the_places_index_before_forking_its_workers():
     """Built in each worker, it held up that worker's first signing POST for seconds
-    (docs/performance.md); built once in the master, the workers share its pages."""
+    (docs/performance.md); built once in the master, the workers share its pages. A
+    child process builds it and the master receives it: it answers as one built here."""
     import runpy
 
     from signatures import places
@@ -166,6 +171,12 @@ def test_gunicorn_builds_the_places_index_before_forking_its_workers():
     assert config["preload_app"] is True
     config["on_starting"](server=None)
     assert places.indexes.cache_info().currsize == 1
+    here = places.build_indexes(places.read_data(places.PLACES_FILE))
+    for kind, query in (("commune", "saint etienne"), ("commune", "69001"), ("epci", "metro"),
+                        ("departement", "gironde"), ("region", "ile")):
+        assert places.search(kind, query) == here[kind].search(query)
+        assert places.search(kind, query), (kind, query)
+    assert places.find("commune", "69123") == here["commune"].find("69123")
 
 
 def _test_database_url(settings):
@@ -183,3 +194,20 @@ def _wait_for(url, timeout=30):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_a_web_worker_leaves_the_dossier_pdf_libraries_to_the_task():
+    """fpdf2 and fontTools cost each gunicorn worker 20 MB (docs/performance.md, "A web
+    worker's memory"); only the Celery task that writes the dossier imports them."""
+    env = {**documented_environment(),
+           "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijkl"}
+    loaded = run(env, "-c", "import sys, petition.wsgi; from django.urls import get_resolver; "
+                            "get_resolver().url_patterns; from signatures.delivery import models; "
+                            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+                            "{'fpdf', 'fontTools'}))")
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == ["[]"]
+    # What the task imports when it writes the file does load them: the check above sees them.
+    built = run(env, "-c", "import sys, django; django.setup(); "
+                           "from signatures.delivery import pdf; print('fpdf' in sys.modules)")
+    assert built.stdout.split() == ["True"], built.stderr

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from petition.models import Petition
 
-from .pdf import Area, write
+from .area import Area
 
 # The public download is rebuilt at most this often; a moderator may ask sooner.
 PUBLIC_REBUILD_AFTER = timedelta(hours=1)
@@ -122,6 +122,9 @@ class DeliveryDossier(models.Model):
 
         def progress(done, total):
             DeliveryDossier.objects.filter(pk=self.pk).update(done=done, total=total)
+
+        # fpdf2 and fontTools (20 MB a process) are for the task that builds the file only.
+        from .pdf import write
 
         try:
             held = write(self.petition, root / name, Area.from_key(self.area), progress)

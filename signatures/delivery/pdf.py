@@ -9,7 +9,6 @@ end); docs/performance.md gives the peak memory measured.
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
@@ -25,7 +24,8 @@ from fpdf.enums import XPos, YPos
 from petition.markdown import render_markdown
 
 from ..places import departement_name
-from ..titles import Mandate, circonscription_label
+from ..titles import Mandate
+from .area import Area
 
 FONTS = Path(__file__).resolve().parent.parent.parent / "petition" / "fonts"
 # The mandates in the order the dossier lists them: the Mandate choices' own order.
@@ -34,52 +34,6 @@ CHUNK = 2000
 # fontTools reports every glyph it keeps when fpdf2 subsets the font, at INFO.
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 PROGRESS_EVERY = 1000
-
-
-@dataclass(frozen=True)
-class Area:
-    """Whose signatures a dossier holds: all, a département's, or those handed to one
-    of its parliamentarians (its senators, or the deputy of one constituency)."""
-
-    departement: str = ""
-    circonscription: str = ""
-    senators: bool = False
-
-    @property
-    def key(self) -> str:
-        """"" (all), "29", "29-3" (the 3rd constituency's deputy), "29-sen"."""
-        if self.circonscription:
-            return f"{self.departement}-{self.circonscription}"
-        if self.senators:
-            return f"{self.departement}-sen"
-        return self.departement
-
-    @classmethod
-    def from_key(cls, key: str) -> "Area":
-        departement, _sep, rest = key.partition("-")
-        if rest == "sen":
-            return cls(departement, senators=True)
-        return cls(departement, rest)
-
-    def describe(self) -> str:
-        if not self.departement:
-            return _("All signatories")
-        place = f"{departement_name(self.departement)} ({self.departement})"
-        if self.circonscription:
-            return _("For the member of the National Assembly for the %(constituency)s, "
-                     "%(place)s") % {"constituency": circonscription_label(
-                         self.circonscription), "place": place}
-        if self.senators:
-            return _("For the senators of %(place)s") % {"place": place}
-        return _("Signatories of %(place)s") % {"place": place}
-
-    def signatures(self, petition):
-        rows = petition.signatures.approved()
-        if self.departement:
-            # The reference data do not say which communes make up a constituency:
-            # a parliamentarian's dossier holds their whole département's signatories.
-            rows = rows.filter(departement=self.departement)
-        return rows
 
 
 def capitalised(label) -> str:
@@ -161,13 +115,14 @@ def petition_text(petition) -> list[str]:
     return [" ".join(part.split()) for part in text.split("\n\n") if part.strip()]
 
 
-def write(petition, output, area=Area(), progress=None) -> int:
+def write(petition, output, area: Area | None = None, progress=None) -> int:
     """Write the dossier to `output` (a path); returns how many signatories it holds.
 
-    `progress(done, total)` is called every PROGRESS_EVERY signatories.
+    `area`: whose signatures (all by default). `progress(done, total)` is called
+    every PROGRESS_EVERY signatories.
     """
     with translation.override("fr"):  # the French text is authoritative
-        return _write(petition, Path(output), area, progress)
+        return _write(petition, Path(output), area or Area(), progress)
 
 
 def _write(petition, output, area, progress):
