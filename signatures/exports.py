@@ -29,7 +29,7 @@ from petition.web.pagecache import public_page
 
 from .figures import approved_count, public_figures
 from .filters import SignatoryFilters
-from .models import PublicRow
+from .models import Party, PublicRow
 from .titles import Mandate
 
 LICENCE_NAME = "Licence Ouverte / Open Licence 2.0 (Etalab)"
@@ -131,51 +131,71 @@ def _records(petition, language, filters=None):
 # COPY … TO STDOUT writes the CSV and the worker only passes its bytes on. What
 # only Python knows (titles, from titles.py through Signature.title; party
 # labels; mandate and département names) is worked out here once for each
-# distinct combination of the columns it depends on, and handed to the query
-# as arrays that it joins on. The formula guard is the same FORMULA_TRIGGERS.
+# distinct combination of the columns it depends on, all read in one pass
+# (GROUPING SETS), and handed to the query as JSON objects that each row looks
+# its labels up in. No join: the rows come in the order of an index on
+# approval (an incremental sort orders only the ties, by id), so the first
+# block leaves as soon as the labels are made, not after a sort of every row.
+# The formula guard is the same FORMULA_TRIGGERS.
 
-# The title, the mandate's label and the département's name depend on these alone.
+# The title depends on these alone; the mandate's label on the mandate, the
+# département's name on the département, the party label on _PARTY_KEY.
 _TITLE_FROM = ("civility", "mandate", "mandate_other", "locality", "departement",
                "circonscription")
 _PARTY_KEY = ("party_id", "party_detail")
 _SOURCE = ("id", "first_name", "last_name", "locality_code", "approved_at",
-           *_TITLE_FROM, "party_detail", "party_id")
+           *_TITLE_FROM, *_PARTY_KEY)
 
 
 def _guarded(expression: str) -> str:
     """`expression` as neutralise() would write it, empty as NULL (unquoted in CSV,
     as Python's csv module writes an empty string)."""
-    triggers = ", ".join(f"chr({ord(c)})" for c in FORMULA_TRIGGERS)
-    return (f"NULLIF(CASE WHEN left({expression}, 1) IN ({triggers}) "
-            f"THEN chr({ord(chr(39))}) || {expression} ELSE {expression} END, '')")
+    # ascii() is the first character's code point, read in place: a third of the
+    # cost of comparing left(…, 1) as text, for six columns of every row.
+    triggers = ", ".join(str(ord(c)) for c in FORMULA_TRIGGERS)
+    return (f"CASE WHEN ascii({expression}) IN ({triggers}) "
+            f"THEN chr({ord(chr(39))}) || {expression} ELSE NULLIF({expression}, '') END")
 
 
-# FIELDS, in order, as SQL over the source row `s`, the titles `t` and the parties `p`.
+# The columns a label depends on as one text, the key it is looked up by. A value
+# holding the separator could make two combinations one key; _write_labels() sees
+# it and the export is then written in Python. A party's id holds no separator.
+_SEPARATOR = "\x1f"
+
+
+def _key(columns) -> str:
+    return f"concat_ws(chr({ord(_SEPARATOR)}), {', '.join(f's.{name}' for name in columns)})"
+
+
+def _looked_up(kind: str, columns) -> str:
+    """The label of `kind` for the row `s`. The object is aggregated once, in an
+    InitPlan, so each row costs one lookup in memory."""
+    return (f"((SELECT jsonb_object_agg(key, label) FROM export_labels "
+            f"WHERE kind = '{kind}') ->> {_key(columns)})")
+
+
+# FIELDS, in order, as SQL over the source row `s`.
 _CELLS = {
-    "first_name": "s.first_name", "last_name": "s.last_name", "title": "t.title",
-    "mandate": "s.mandate", "mandate_label": "t.mandate_label", "locality": "s.locality",
-    "insee_code": "s.locality_code", "departement": "s.departement",
-    "departement_name": "t.departement_name", "party": "p.label",
+    "first_name": "s.first_name", "last_name": "s.last_name",
+    "title": _looked_up("title", _TITLE_FROM),
+    "mandate": "s.mandate", "mandate_label": _looked_up("mandate_label", ("mandate",)),
+    "locality": "s.locality", "insee_code": "s.locality_code", "departement": "s.departement",
+    "departement_name": _looked_up("departement_name", ("departement",)),
+    "party": _looked_up("party", _PARTY_KEY),
     # isoformat(timespec="seconds") of the UTC time Django reads.
     "approved_at": "to_char(s.approved_at AT TIME ZONE 'UTC', "
                    "'YYYY-MM-DD\"T\"HH24:MI:SS') || '+00:00'",
 }
 assert tuple(_CELLS) == FIELDS
-# Cells made here (the label tables, through _made()) or by the date's format are not
-# guarded again in SQL: only the signature's own columns are.
+# Labels made here (through _made()) or by the date's format are not guarded again
+# in SQL: only the signature's own columns are.
 _GUARDED_IN_SQL = {name for name, cell in _CELLS.items() if cell.startswith("s.")}
 
 
 def _made(value: str) -> str | None:
-    """A cell made in Python for the label tables, as neutralise() writes it; empty as
-    NULL, which COPY writes unquoted."""
+    """A label made in Python, as neutralise() writes it; empty as NULL, which COPY
+    writes unquoted."""
     return neutralise(value) or None
-
-
-# The title's columns as one text, the key the rows are joined on: one hashed
-# column costs a third of six. A value holding the separator could make two
-# combinations one key; _labels() sees it and the export is then written in Python.
-_TITLE_KEY = f"concat_ws(chr(31), {', '.join(f's.{name}' for name in _TITLE_FROM)})"
 
 
 class _AmbiguousKeys(Exception):
@@ -183,45 +203,50 @@ class _AmbiguousKeys(Exception):
 
 
 def _write_labels(cursor, source_sql, language):
-    """Two temporary tables, dropped at commit: export_titles (the title, the mandate's
-    label and the département's name of each combination of _TITLE_FROM, by its key)
-    and export_parties (the party label of each party and detail), for the rows
-    `source_sql` selects. Written with COPY FROM, so that nothing but the rows being
-    read sits in memory."""
+    """A temporary table, dropped at commit: export_labels (kind, key, label), the
+    labels of every combination of columns in the rows `source_sql` selects. Written
+    with COPY FROM, so that nothing but the combinations being read sits in memory."""
     # Dropped at commit, and here too: inside a longer transaction (a test's, an
     # export left half-read) the last export's may still be there.
-    cursor.execute("DROP TABLE IF EXISTS pg_temp.export_titles, pg_temp.export_parties")
-    cursor.execute("CREATE TEMPORARY TABLE export_titles (key text PRIMARY KEY, title text, "
-                   "mandate_label text, departement_name text) ON COMMIT DROP")
-    cursor.execute("CREATE TEMPORARY TABLE export_parties (party_id bigint, party_detail text, "
-                   "label text) ON COMMIT DROP")
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.export_labels")
+    cursor.execute("CREATE TEMPORARY TABLE export_labels (kind text, key text, label text) "
+                   "ON COMMIT DROP")
+    parties = {party_id: (name, requires_detail) for party_id, name, requires_detail
+               in Party.objects.values_list("id", "name", "requires_detail")}
     reader = cursor.connection.cursor()
-    mandate_at = _TITLE_FROM.index("mandate") + 1
-    with translation.override(language):
-        mandate_labels = {code: str(label) for code, label in Mandate.choices}
-        reader.execute(f"SELECT DISTINCT {_TITLE_KEY}, {', '.join(_TITLE_FROM)} "
-                       f"FROM ({source_sql}) AS s")
-        seen = set()
-        with cursor.copy("COPY export_titles FROM STDIN") as copy:
-            for values in reader:
-                if values[0] in seen:
-                    raise _AmbiguousKeys
-                seen.add(values[0])
-                row, mandate = PublicRow(values[1:], _TITLE_FROM), values[mandate_at]
-                copy.write_row((values[0], _made(row.title),
-                                _made(mandate_labels.get(mandate, mandate)),
-                                _made(row.departement_name)))
-        reader.execute(
-            f"SELECT DISTINCT s.party_id, s.party_detail, p.name, p.requires_detail "
-            f"FROM ({source_sql}) AS s JOIN signatures_party p ON p.id = s.party_id")
-        with cursor.copy("COPY export_parties FROM STDIN") as copy:
-            for party_id, detail, name, requires_detail in reader:
-                copy.write_row((party_id, detail, _made(PublicRow(
-                    (detail, name, requires_detail),
+    # Each row is a combination of _TITLE_FROM or one of _PARTY_KEY, as the last
+    # column says (GROUPING is 0 when the party's columns are the set grouped by).
+    reader.execute(
+        f"SELECT {', '.join(_TITLE_FROM + _PARTY_KEY)}, GROUPING({', '.join(_PARTY_KEY)}) = 0 "
+        f"FROM ({source_sql}) AS s "
+        f"GROUP BY GROUPING SETS (({', '.join(_TITLE_FROM)}), ({', '.join(_PARTY_KEY)}))")
+    keys, mandates, departements = set(), set(), set()
+    with (translation.override(language),
+          cursor.copy("COPY export_labels FROM STDIN") as copy):
+        for *values, of_party in reader:
+            if of_party:
+                party_id, detail = values[len(_TITLE_FROM):]
+                copy.write_row(("party", f"{party_id}{_SEPARATOR}{detail}", _made(PublicRow(
+                    (detail, *parties[party_id]),
                     ("party_detail", "party__name", "party__requires_detail")).party_label)))
+                continue
+            values = values[:len(_TITLE_FROM)]
+            key = _SEPARATOR.join(values)
+            if key in keys:
+                raise _AmbiguousKeys
+            keys.add(key)
+            row = PublicRow(values, _TITLE_FROM)
+            copy.write_row(("title", key, _made(row.title)))
+            mandates.add(row.mandate)
+            departements.add(row.departement)
+        mandate_labels = {code: str(label) for code, label in Mandate.choices}
+        for mandate in mandates:
+            copy.write_row(("mandate_label", mandate,
+                            _made(mandate_labels.get(mandate, mandate))))
+        for departement in departements:
+            copy.write_row(("departement_name", departement, _made(
+                PublicRow((departement,), ("departement",)).departement_name)))
     reader.close()
-    cursor.execute("ANALYZE export_titles")
-    cursor.execute("ANALYZE export_parties")
 
 
 def _copy_statement(cursor, petition, language, filters, delimiter):
@@ -234,10 +259,7 @@ def _copy_statement(cursor, petition, language, filters, delimiter):
     query = (
         f"SELECT {', '.join(_guarded(_CELLS[name]) if name in _GUARDED_IN_SQL else _CELLS[name]
                             for name in FIELDS)} "
-        f"FROM ({source_sql}) AS s "
-        f"JOIN export_titles t ON t.key = {_TITLE_KEY} "
-        f"JOIN export_parties p USING ({', '.join(_PARTY_KEY)}) "
-        f"ORDER BY s.approved_at, s.id")
+        f"FROM ({source_sql}) AS s ORDER BY s.approved_at, s.id")
     return f"COPY ({query}) TO STDOUT WITH (FORMAT csv, DELIMITER '{delimiter}')"
 
 
@@ -246,10 +268,18 @@ def _copied_csv(petition, language, filters, delimiter, bom):
     # COPY ends its lines with \n: the header too.
     header = ("\ufeff" if bom else "") + csv.writer(
         _Echo(), delimiter=delimiter, lineterminator="\n").writerow(FIELDS)
-    # One transaction: the label tables live until its commit, and the query is too
-    # costly by the planner's reckoning for JIT compilation to pay (0.5 s at 600,000).
+    outermost = not connection.in_atomic_block
+    # One transaction: the label table lives until its commit.
     with transaction.atomic(), connection.cursor() as wrapper:
         cursor = wrapper.cursor  # psycopg's own, for COPY
+        if outermost:
+            # The labels and the rows are read from one snapshot: a signature edited
+            # in between would otherwise find no title.
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # The query is too costly by the planner's reckoning for JIT compilation to
+        # pay (0.5 s at 600,000). Parallel workers are welcome: each reads part of
+        # the index in order and the leader merges them (Gather Merge), so the rows
+        # still stream from the first one.
         cursor.execute("SET LOCAL jit = off")
         try:
             with transaction.atomic():  # a savepoint: the fallback starts clean

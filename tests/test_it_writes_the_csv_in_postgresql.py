@@ -102,7 +102,7 @@ def test_the_excel_variant_is_the_same_with_semicolons(client, petition, everyon
 
 
 def test_values_that_would_join_as_one_key_are_written_by_python(client, petition, parties):
-    """The join key is the title's columns joined by U+001F: two combinations that a
+    """The lookup key is the title's columns joined by U+001F: two combinations that a
     value holding it makes one key must not swap titles; Python writes that export."""
     now = timezone.now()
     for n, (other, locality) in enumerate([("x\x1fy", "z"), ("x", "y\x1fz")]):
@@ -116,3 +116,19 @@ def test_values_that_would_join_as_one_key_are_written_by_python(client, petitio
     expected = [s.title for s in Signature.objects.approved().order_by("approved_at", "id")]
     assert [row[FIELDS.index("title")] for row in written[1:]] == expected
     assert expected[0].startswith("x\x1fy ") and expected[1].startswith("x d")
+
+
+def test_each_language_gets_its_own_titles_one_export_after_another(client, petition, everyone):
+    """Titles are cached per language: an English export between two French ones
+    takes none of their forms, nor they its."""
+    def titles(prefix):
+        written = read(b"".join(client.get(f"{prefix}/p/{petition.slug}/signataires.csv")
+                                .streaming_content).decode())
+        return [row[FIELDS.index("title")] for row in written[1:]]
+
+    french, english, french_again = titles(""), titles("/en"), titles("")
+    assert french == french_again
+    assert "conseillère municipale du Havre (76)" in french
+    assert "conseiller municipal du Havre (76)" in french
+    assert "municipal councillor, Le Havre (76)" in english
+    assert not {"conseillère municipale du Havre (76)", "maire d'Orléans (45)"} & set(english)
