@@ -150,9 +150,10 @@ class MoveResult:
 
 # A title depends on six columns and the language, and many signatories share them
 # (a commune's councillors, a département's mayors): each process works each one
-# out once. Bounded: a list page's 50 rows cost a tenth of what they did, and an
-# export of 600,000 holds no more than this many.
-_TITLES_KEPT = 20_000
+# out once. Bounded, and small: a crowd of distinct pages meets a new combination on
+# nearly every row, and 20,000 of them were about 8 MB of a web worker (make bench:
+# the largest worker after the distinct scenarios and signing, 118 MB).
+_TITLES_KEPT = 4096
 _titles: dict[tuple, str] = {}
 
 
