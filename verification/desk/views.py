@@ -66,7 +66,8 @@ def next_signature(request):
             "title": _("Review desk"),
             "skipped": len(request.session.get("desk_skipped", [])),
         })
-    return show(request, pk, filters)
+    # Just leased to this moderator: nobody else holds it.
+    return show(request, pk, filters, held_by=None)
 
 
 @require_GET
@@ -92,7 +93,10 @@ def context(request, filters):
                 f"?{urlencode(filters)}" if filters else "")}
 
 
-def show(request, pk, filters):
+_UNKNOWN = object()
+
+
+def show(request, pk, filters, held_by=_UNKNOWN):
     signature = get_object_or_404(Signature.objects.select_related("party", "petition"), pk=pk)
     evidence = gather([signature])[0]
     reasons = list(RejectionReason.objects.filter(is_active=True)[:len(REASON_KEYS)])
@@ -105,7 +109,7 @@ def show(request, pk, filters):
         "rule": RULE,
         "reasons": list(zip(REASON_KEYS, reasons, strict=False)),
         "version": claims.version(pk),
-        "held_by": claims.holder(pk, request.user),
+        "held_by": claims.holder(pk, request.user) if held_by is _UNKNOWN else held_by,
         "can_approve": signature.can("approve"),
         "can_reject": signature.can("reject"),
         "can_return": signature.can("return_to_review"),
