@@ -4,7 +4,6 @@ what it needs. Templates are subject/text/HTML trios on emails/base.*."""
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -12,12 +11,13 @@ from django.utils.text import Truncator
 
 from signatures.models import Signature
 
+from .mime import OutboxEmail
 from .models import EmailChallenge
 
 SUBJECT_MAX_CHARS = 79
 
 
-def _message(challenge: EmailChallenge, template: str, **context) -> EmailMultiAlternatives:
+def _message(challenge: EmailChallenge, template: str, **context) -> OutboxEmail:
     signature = challenge.signature
     petition = signature.petition
     with translation.override(challenge.language):
@@ -38,7 +38,7 @@ def _message(challenge: EmailChallenge, template: str, **context) -> EmailMultiA
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or None
-    message = EmailMultiAlternatives(
+    message = OutboxEmail(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -108,11 +108,11 @@ BY_KIND = {
 }
 
 
-def build_message(challenge: EmailChallenge, token: str) -> EmailMultiAlternatives:
+def build_message(challenge: EmailChallenge, token: str) -> OutboxEmail:
     return BY_KIND[challenge.kind](challenge, token)
 
 
-def update_test(news, language: str, user) -> EmailMultiAlternatives:
+def update_test(news, language: str, user) -> OutboxEmail:
     """The update as a signer would get it, for the moderator who writes it. The made-up
     signer has no id, so its links lead to the "not valid" pages."""
     signature = Signature(petition=news.petition, first_name=user.get_full_name() or user.email,
