@@ -58,6 +58,9 @@ def challenges(petition, parties):
 
 
 def test_every_kind_in_both_languages_is_written_as_django_writes_it(challenges):
+    # The kept headers are the process's: emptied, so that the hits below are this test's.
+    mime.RepeatingHeadersPolicy._parsed.cache_clear()
+    mime.RepeatingHeadersPolicy._folded.cache_clear()
     for policy in (email.policy.SMTP, email.policy.default):  # the SMTP and console backends
         for challenge in challenges + challenges[::-1]:  # the second time from kept headers
             message = emails.build_message(challenge, "token-" + challenge.kind)

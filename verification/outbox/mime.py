@@ -8,7 +8,7 @@ of those values are the same from one email to the next: the From, the
 Reply-To, a kind's subject in a language, each part's Content-Type and
 Content-Transfer-Encoding, MIME-Version, Auto-Submitted. This policy keeps the
 latest of them, so a message's bytes are the same as with the stock policy
-(tests/test_it_builds_emails_fast.py) and only what differs (To, Message-ID,
+(tests/test_it_writes_emails_byte_for_byte.py) and only what differs (To, Message-ID,
 Date) is parsed each time.
 
 Only the SMTP and console backends write MIME; anymail's providers are given the
@@ -36,9 +36,6 @@ class _StableRegistry(HeaderRegistry):
     def __getitem__(self, name):
         return super().__getitem__(name)
 
-    def __hash__(self):
-        return id(self)
-
 
 class RepeatingHeadersPolicy(EmailPolicy):
     """An EmailPolicy whose header parses and folds are kept by (name, value)."""
@@ -65,9 +62,6 @@ class RepeatingHeadersPolicy(EmailPolicy):
     @functools.lru_cache(maxsize=KEPT)  # noqa: B019
     def _folded(self, name, header_class, value):
         return super().fold_binary(name, value)
-
-    def __hash__(self):
-        return id(self)
 
 
 @functools.cache
