@@ -168,3 +168,29 @@ def test_a_crowd_arriving_on_an_expired_page_renders_it_once(transactional_db, p
     for thread in threads:
         thread.join(10)
     assert sorted(answers) == ["hit"] * (crowd - 1) + ["miss"]
+
+
+@pytest.mark.django_db
+def test_a_page_stored_just_before_its_lock_is_taken_is_not_rendered_again(
+        client, petition, monkeypatch):
+    # The crowd test's rare interleaving, made certain: this request misses the page,
+    # then the one rendering it stores it and lets go of its lock, then this request
+    # takes the lock (1 crowd in 14 rendered twice before the second read).
+    first = client.get(PAGE)
+    assert first["X-Page-Cache"] == "miss"
+    pagecache.forget_recent_pages()
+    real_get = cache.get
+    missed = []
+
+    def get_as_the_renderer_stores_it(key, *args, **kwargs):
+        if key.startswith("page:") and not missed:
+            missed.append(key)
+            return None  # read a moment before the other request stored it
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", get_as_the_renderer_stores_it)
+    second = client.get(PAGE)
+    assert missed, "the page was looked up"
+    assert second["X-Page-Cache"] == "hit" and second.content == first.content
+    monkeypatch.undo()
+    assert cache.get(f"{missed[0]}:rendering") is None  # the lock was let go

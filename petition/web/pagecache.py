@@ -279,6 +279,13 @@ def _look_up(key, long_tail):
         # releasing a lock would be two more round trips on nearly every one.
         return None, False
     if cache.add(_lock(key), 1, timeout=RENDER_LOCK_SECONDS):
+        # The request that rendered it may have stored the page and released its lock
+        # between our read above and this add: read once more before rendering it
+        # again (one round trip more, on a miss only).
+        if (cached := cache.get(key)) is not None:
+            _release(_lock(key))
+            _remember(key, cached)
+            return cached, False
         return None, True
     return _wait_for_render(key, _lock(key)), False
 
