@@ -17,7 +17,7 @@ index and comes back after the visibility timeout; by then its row is sent
 and the claim makes the second delivery a no-op (verification/outbox).
 
 Also: closing the channel after a connection loss, and a task that ends after
-that, no longer stop the worker.
+that, no longer stop the worker; and a publish reuses the channel's client.
 
 Selected in settings (CELERY_BROKER_TRANSPORT) for redis:// and rediss:// brokers.
 """
@@ -71,6 +71,23 @@ class QoS(redis.QoS):
 
 class Channel(redis.Channel):
     QoS = QoS
+
+    def _create_client(self, asynchronous=False):
+        """One synchronous client per connection pool, instead of one per publish.
+
+        kombu builds a redis.Redis (and its response callbacks) twice for every
+        message published, to look up the route and to push it: a sixth of a
+        publish's CPU in the signing profile. redis.Redis is
+        thread-safe and holds nothing but its pool, so one serves every publish until
+        kombu drops the pool after a connection error; the next call makes a new one.
+        """
+        if asynchronous:
+            return super()._create_client(asynchronous=True)
+        pool = self.pool
+        kept = self.__dict__.get("_sync_client")
+        if kept is None or kept.connection_pool is not pool:
+            kept = self._sync_client = super()._create_client()
+        return kept
 
 
 class Transport(redis.Transport):
