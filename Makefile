@@ -13,7 +13,7 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=localhost,127.0.0.1 MAILER=smtp CONN_MAX_AGE=0 \
 	PLAIN_STATIC_NAMES=true SECURE_SSL_REDIRECT=false
 
-.PHONY: run test lint venv deps test-deps messages clean check-services bench demo fuzz
+.PHONY: run local-db test lint venv deps test-deps messages clean check-services bench demo fuzz
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; v="$(PYTHON_VERSION)"; assert sys.version.startswith(v), f"Python {v} is needed, found {sys.version.split()[0]} at {sys.executable}. Set PYTHON=/path/to/python$(PYTHON_VERSION)."'
@@ -41,16 +41,20 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 RUN_ENV := env -u DATABASE_URL -u REDIS_URL SITE_URL=http://$(HOST):$(PORT)
 
-run: deps messages
+# The local database, migrated, with the petition and the local moderator.
+local-db: deps messages
 	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input -v 0
 	$(RUN_ENV) $(BIN)/python manage.py load_petition
 	$(RUN_ENV) $(BIN)/python manage.py local_moderator
+
+run: local-db
 	@echo "Serving http://$(HOST):$(PORT) (emails are printed below)"
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # A few hundred approved demo signatories in the local database, to try the public pages.
-# `make demo PORT=8001` after `make run PORT=8001`: the links it prints follow.
-demo: deps
+# Before or after `make run`; with `make run PORT=8001`, `make demo PORT=8001` prints
+# links to that port.
+demo: local-db
 	$(RUN_ENV) $(BIN)/python manage.py demo_data --count 300
 	$(RUN_ENV) $(BIN)/python manage.py demo_register
 

@@ -78,3 +78,12 @@ def test_demo_signatories_are_plausible(petition, parties, settings):
         if row.mandate in ("mayor", "municipal_councillor", "deputy_mayor"):
             assert row.locality_code and len(row.locality_code) == 5, row.title
         assert row.departement not in ("984", "989")
+
+
+def test_make_demo_sets_up_the_local_database_first():
+    # On a fresh checkout, `make demo` before any `make run` found no tables (a traceback).
+    plan = subprocess.run(["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+    steps = [next(n for n, line in enumerate(plan) if f"manage.py {command}" in line)
+             for command in ("migrate", "load_petition", "demo_data", "demo_register")]
+    assert steps == sorted(steps)
