@@ -66,6 +66,8 @@ def take(signature_id, moderator, now=None) -> bool:
     # One statement: the upsert, and the release of the moderator's other leases only
     # if it took this one (a claim was seven statements with the savepoint, now four).
     # No savepoint either: a failure here rolls back the caller's transaction anyway.
+    if connection.vendor != "postgresql":
+        return _take_in_two_statements(table, signature_id, moderator, now)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
             f"WITH taken AS (INSERT INTO {table} (signature_id, moderator_id, until) "
@@ -79,6 +81,23 @@ def take(signature_id, moderator, now=None) -> bool:
             [signature_id, moderator.pk, now + timedelta(seconds=LEASE_SECONDS), now,
              moderator.pk, signature_id])
         taken = cursor.fetchone() is not None
+    return taken
+
+
+def _take_in_two_statements(table, signature_id, moderator, now) -> bool:
+    """`take` on `make run`'s SQLite, which has no INSERT or DELETE inside WITH."""
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (signature_id, moderator_id, until) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (signature_id) DO UPDATE SET moderator_id = excluded.moderator_id, "
+            f"until = excluded.until "
+            f"WHERE {table}.until <= %s OR {table}.moderator_id = excluded.moderator_id "
+            f"RETURNING signature_id",
+            [signature_id, moderator.pk, now + timedelta(seconds=LEASE_SECONDS), now])
+        taken = cursor.fetchone() is not None
+    if taken:
+        DeskLease.objects.filter(moderator=moderator).exclude(
+            signature_id=signature_id).delete()
     return taken
 
 

@@ -198,6 +198,9 @@ class EmailChallenge(models.Model):
         One statement: one round trip and one commit (one WAL flush) per email.
         """
         values = {"state": state, **fields}
+        if connection.vendor != "postgresql":
+            self._record_in_two_statements(values)
+            return
         quote = connection.ops.quote_name
         assignments = ", ".join(f"{quote(self._meta.get_field(name).column)} = %s"
                                 for name in values)
@@ -212,6 +215,17 @@ class EmailChallenge(models.Model):
             params.append(state)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def _record_in_two_statements(self, values):
+        """`make run`'s SQLite has no UPDATE inside WITH: the same writes, in one transaction."""
+        with transaction.atomic():
+            recorded = EmailChallenge.objects.filter(
+                pk=self.pk, state=self.State.SENDING).update(**values)
+            if recorded and self.carries_link:
+                Signature.objects.filter(pk=self.signature_id).update(
+                    email_delivery=values["state"])
         for name, value in values.items():
             setattr(self, name, value)
 
@@ -272,13 +286,17 @@ def claim_batch(first_id: int, others: int = 0, waited=timedelta(0), now=None) -
     """
     now = now or timezone.now()
     State = EmailChallenge.State
-    picks = [EmailChallenge.objects.filter(claimable(now), pk=first_id).values("id")]
+    first = EmailChallenge.objects.filter(claimable(now), pk=first_id)
+    kind = EmailChallenge.objects.filter(pk=first_id).values("kind")
+    waiting = (EmailChallenge.objects.about_signatures()
+               .filter(state=State.QUEUED, kind=Subquery(kind[:1]),
+                       queued_at__lte=now - waited).exclude(pk=first_id)
+               .order_by("queued_at"))
+    if connection.vendor != "postgresql":
+        return _claim_one_by_one(first, waiting[:others] if others else [], now)
+    picks = [first.values("id")]
     if others:
-        kind = EmailChallenge.objects.filter(pk=first_id).values("kind")
-        picks.append(EmailChallenge.objects.about_signatures()
-                     .filter(state=State.QUEUED, kind=Subquery(kind[:1]),
-                             queued_at__lte=now - waited).exclude(pk=first_id)
-                     .order_by("queued_at").values("id")[:others])
+        picks.append(waiting.values("id")[:others])
     sql, params = [], []
     for n, pick in enumerate(picks):
         pick_sql, pick_params = pick.query.sql_with_params()
@@ -304,6 +322,30 @@ def claim_batch(first_id: int, others: int = 0, waited=timedelta(0), now=None) -
         rows = cursor.fetchall()
     rows.sort(key=lambda row: (row[0] != first_id, row[3], row[0]))
     return {pk: tokens[n - 1] if carries_link else "" for pk, carries_link, n, _ in rows}
+
+
+def _claim_one_by_one(first, waiting, now) -> dict[int, str]:
+    """claim_batch on `make run`'s SQLite (no FOR UPDATE, no UPDATE inside WITH): the
+    same compare-and-set, a row at a time. Writes are serialised there, and the
+    eager tasks run in the web process."""
+    State = EmailChallenge.State
+    expires_at = now + timedelta(days=settings.CHALLENGE_TOKEN_TTL_DAYS)
+    linked = {EmailChallenge.Kind.CONFIRM, EmailChallenge.Kind.REMINDER}
+    # Each row with what must still hold when it is taken (as in the one statement).
+    candidates = [(first, first.first()), *(
+        (EmailChallenge.objects.filter(state=State.QUEUED), row) for row in waiting)]
+    claimed = {}
+    for still_claimable, row in candidates:
+        if row is None:
+            continue
+        token = secrets.token_urlsafe(32) if row.kind in linked else ""
+        if still_claimable.filter(pk=row.pk).update(
+                state=State.SENDING, claimed_at=now, claimed_by=process_name(),
+                attempts=F("attempts") + 1,
+                token_hash=hash_token(token) if token else None,
+                expires_at=expires_at if token else None):
+            claimed[row.pk] = token
+    return claimed
 
 
 def release(ids) -> int:

@@ -1,0 +1,95 @@
+"""A signer and a moderator on `make run`'s embedded default, in one process.
+
+Run by tests/test_it_runs_on_the_embedded_default.py with no DATABASE_URL's server:
+SQLite, Celery eager, emails printed by the console mailer. The rest of the suite runs
+on PostgreSQL, where the outbox and the desk take their one-statement paths; this walks
+the paths SQLite takes. It prints one JSON line: what a person would have seen.
+"""
+
+import contextlib
+import io
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "petition.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+
+SLUG = "vsa-jo-2024"
+
+
+def main(terminal):
+    seen = {"vendor": django.db.connection.vendor}
+    call_command("migrate", verbosity=0)
+    call_command("load_petition", stdout=io.StringIO())
+    from django.contrib.auth.models import User
+
+    from signatures.models import Party, Signature
+    from signatures.roles import ensure_moderators_group
+
+    signer = Client()
+    party = Party.objects.filter(refused=False, requires_detail=False).first()
+    answer = signer.post(f"/p/{SLUG}/sign/", {
+        "civility": "F", "first_name": "Gaëlle", "last_name": "Le Bihan",
+        "email": "g.lebihan@mairie-quimper.fr", "mandate": "mayor",
+        "locality": "Quimper", "departement": "29", "party": str(party.pk),
+        "consent": "on"})
+    seen["sign_status"] = answer.status_code
+    links = re.findall(rf"{re.escape(settings.SITE_URL)}(/confirm/[^\s/]+/)", terminal.getvalue())
+    seen["confirm_links_printed"] = len(links)
+    if links:
+        seen["confirm_page"] = signer.get(links[0]).status_code
+        seen["confirm_post"] = signer.post(links[0]).status_code
+    signature = Signature.objects.get(email="g.lebihan@mairie-quimper.fr")
+    seen["state_after_confirming"] = signature.state
+
+    moderator = User.objects.create_user("mod@campagne.fr", "mod@campagne.fr", "pw-long-1",
+                                         is_staff=True)
+    moderator.groups.add(ensure_moderators_group())
+    desk = Client()
+    desk.force_login(moderator)
+    page = desk.get(f"/{settings.ADMIN_PATH}/desk/")
+    seen["desk_status"] = page.status_code
+    seen["desk_shows_the_signer"] = "Le Bihan" in page.content.decode()
+    # The decision form's hidden fields, as the browser would post them with « Approve ».
+    form = re.search(r'<form[^>]*id="desk-decisions".*?</form>', page.content.decode(), re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"',
+                             form.group(0))) if form else {}
+    seen["desk_can_approve"] = bool(form) and not re.search(
+        r'value="approve"[^>]*disabled', form.group(0))
+    before = len(terminal.getvalue())
+    decided = desk.post(f"/{settings.ADMIN_PATH}/desk/{signature.pk}/decide/",
+                        {**fields, "action": "approve"})
+    seen["decide_status"] = decided.status_code
+    seen["emails_printed_on_approval"] = terminal.getvalue()[before:].count("\nSubject: ")
+    signature.refresh_from_db()
+    seen["state_after_the_desk"] = signature.state
+
+    public = Client()
+    listing = public.get(f"/p/{SLUG}/signatories/?q=Bihan")
+    seen["list_status"] = listing.status_code
+    seen["listed"] = "Le Bihan" in listing.content.decode()
+    csv = public.get(f"/p/{SLUG}/signataires.csv")
+    seen["csv_status"] = csv.status_code
+    seen["csv_lists_the_signer"] = "Le Bihan" in b"".join(csv.streaming_content).decode()
+    seen["count"] = public.get(f"/p/{SLUG}/count.json").json()
+    return seen
+
+
+if __name__ == "__main__":
+    # What `make run` prints in the terminal, the emails among it; the mailer keeps the
+    # stream it was opened on, so it is redirected once, for the whole walk.
+    terminal = io.StringIO()
+    with contextlib.redirect_stdout(terminal):
+        seen = main(terminal)
+    print(json.dumps(seen))
