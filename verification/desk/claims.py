@@ -63,11 +63,11 @@ def take(signature_id, moderator, now=None) -> bool:
     """
     now = now or timezone.now()
     table = DeskLease._meta.db_table
+    if connection.vendor != "postgresql":
+        return _take_in_two_statements(table, signature_id, moderator, now)
     # One statement: the upsert, and the release of the moderator's other leases only
     # if it took this one (a claim was seven statements with the savepoint, now four).
     # No savepoint either: a failure here rolls back the caller's transaction anyway.
-    if connection.vendor != "postgresql":
-        return _take_in_two_statements(table, signature_id, moderator, now)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
             f"WITH taken AS (INSERT INTO {table} (signature_id, moderator_id, until) "

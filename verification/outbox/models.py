@@ -223,9 +223,8 @@ class EmailChallenge(models.Model):
         with transaction.atomic():
             recorded = EmailChallenge.objects.filter(
                 pk=self.pk, state=self.State.SENDING).update(**values)
-            if recorded and self.carries_link:
-                Signature.objects.filter(pk=self.signature_id).update(
-                    email_delivery=values["state"])
+            if recorded:
+                self.show_on_signature(values["state"])
         for name, value in values.items():
             setattr(self, name, value)
 
@@ -330,7 +329,6 @@ def _claim_one_by_one(first, waiting, now) -> dict[int, str]:
     eager tasks run in the web process."""
     State = EmailChallenge.State
     expires_at = now + timedelta(days=settings.CHALLENGE_TOKEN_TTL_DAYS)
-    linked = {EmailChallenge.Kind.CONFIRM, EmailChallenge.Kind.REMINDER}
     # Each row with what must still hold when it is taken (as in the one statement).
     candidates = [(first, first.first()), *(
         (EmailChallenge.objects.filter(state=State.QUEUED), row) for row in waiting)]
@@ -338,7 +336,7 @@ def _claim_one_by_one(first, waiting, now) -> dict[int, str]:
     for still_claimable, row in candidates:
         if row is None:
             continue
-        token = secrets.token_urlsafe(32) if row.kind in linked else ""
+        token = secrets.token_urlsafe(32) if row.carries_link else ""
         if still_claimable.filter(pk=row.pk).update(
                 state=State.SENDING, claimed_at=now, claimed_by=process_name(),
                 attempts=F("attempts") + 1,
