@@ -28,6 +28,11 @@ from django.test import Client  # noqa: E402
 SLUG = "vsa-jo-2024"
 
 
+def subjects(printed):
+    """The subjects of the emails printed in this stretch of the terminal."""
+    return re.findall(r"^Subject: (.*)$", printed, re.M)
+
+
 def main(terminal):
     seen = {"vendor": django.db.connection.vendor}
     call_command("migrate", verbosity=0)
@@ -71,9 +76,41 @@ def main(terminal):
     decided = desk.post(f"/{settings.ADMIN_PATH}/desk/{signature.pk}/decide/",
                         {**fields, "action": "approve"})
     seen["decide_status"] = decided.status_code
-    seen["emails_printed_on_approval"] = terminal.getvalue()[before:].count("\nSubject: ")
+    seen["emails_printed_on_approval"] = subjects(terminal.getvalue()[before:])
     signature.refresh_from_db()
     seen["state_after_the_desk"] = signature.state
+
+    # A second signer, rejected with a reason through the staff site's bulk action.
+    before = len(terminal.getvalue())
+    Client().post(f"/p/{SLUG}/sign/", {
+        "civility": "M", "first_name": "Marc", "last_name": "Essai",
+        "email": "m.essai@mairie-brest.fr", "mandate": "mayor", "locality": "Brest",
+        "departement": "29", "party": str(party.pk), "consent": "on"})
+    link = re.search(rf"{re.escape(settings.SITE_URL)}(/confirm/[^\s/]+/)",
+                     terminal.getvalue()[before:])
+    Client().post(link.group(1))
+    second = Signature.objects.get(email="m.essai@mairie-brest.fr")
+    from signatures.models import RejectionReason
+
+    before = len(terminal.getvalue())
+    rejected = desk.post(f"/{settings.ADMIN_PATH}/signatures/signature/", {
+        "action": "reject", "apply": "1", "_selected_action": [second.pk],
+        "reason": RejectionReason.objects.filter(is_active=True).first().pk})
+    seen["bulk_reject_status"] = rejected.status_code
+    second.refresh_from_db()
+    seen["state_after_the_bulk_action"] = second.state
+    seen["emails_printed_on_rejection"] = subjects(terminal.getvalue()[before:])
+    # The first signer signs again: one « already signed » notice, nothing else saved.
+    before = len(terminal.getvalue())
+    again = Client().post(f"/p/{SLUG}/sign/", {
+        "civility": "F", "first_name": "Gaëlle", "last_name": "Le Bihan",
+        "email": "g.lebihan@mairie-quimper.fr", "mandate": "mayor",
+        "locality": "Quimper", "departement": "29", "party": str(party.pk),
+        "consent": "on"})
+    seen["sign_again_status"] = again.status_code
+    seen["emails_printed_on_signing_again"] = subjects(terminal.getvalue()[before:])
+    seen["signatures_of_the_first_address"] = Signature.objects.filter(
+        email="g.lebihan@mairie-quimper.fr").count()
 
     public = Client()
     listing = public.get(f"/p/{SLUG}/signatories/?q=Bihan")
