@@ -71,23 +71,22 @@ class QoS(redis.QoS):
 
 class Channel(redis.Channel):
     QoS = QoS
+    _sync_client = None
 
     def _create_client(self, asynchronous=False):
         """One synchronous client per connection pool, instead of one per publish.
 
         kombu builds a redis.Redis (and its response callbacks) twice for every
         message published, to look up the route and to push it: a sixth of a
-        publish's CPU in the signing profile. redis.Redis is
-        thread-safe and holds nothing but its pool, so one serves every publish until
-        kombu drops the pool after a connection error; the next call makes a new one.
+        publish's CPU in the signing profile. redis.Redis is thread-safe and holds
+        nothing but its pool, so one serves every publish until kombu drops the pool
+        after a connection error; the next call makes a new one.
         """
         if asynchronous:
             return super()._create_client(asynchronous=True)
-        pool = self.pool
-        kept = self.__dict__.get("_sync_client")
-        if kept is None or kept.connection_pool is not pool:
-            kept = self._sync_client = super()._create_client()
-        return kept
+        if self._sync_client is None or self._sync_client.connection_pool is not self.pool:
+            self._sync_client = super()._create_client()
+        return self._sync_client
 
 
 class Transport(redis.Transport):

@@ -28,9 +28,26 @@ from django.test import Client  # noqa: E402
 SLUG = "vsa-jo-2024"
 
 
+GAELLE = {"civility": "F", "first_name": "Gaëlle", "last_name": "Le Bihan",
+          "email": "g.lebihan@mairie-quimper.fr", "locality": "Quimper"}
+MARC = {"civility": "M", "first_name": "Marc", "last_name": "Essai",
+        "email": "m.essai@mairie-brest.fr", "locality": "Brest"}
+
+
 def subjects(printed):
     """The subjects of the emails printed in this stretch of the terminal."""
     return re.findall(r"^Subject: (.*)$", printed, re.M)
+
+
+def confirm_links(printed):
+    return re.findall(rf"{re.escape(settings.SITE_URL)}(/confirm/[^\s/]+/)", printed)
+
+
+def sign(client, signer, party):
+    """The form as a mayor of the Finistère fills it in."""
+    return client.post(f"/p/{SLUG}/sign/", {
+        **signer, "mandate": "mayor", "departement": "29", "party": str(party.pk),
+        "consent": "on"})
 
 
 def main(terminal):
@@ -44,18 +61,13 @@ def main(terminal):
 
     signer = Client()
     party = Party.objects.filter(refused=False, requires_detail=False).first()
-    answer = signer.post(f"/p/{SLUG}/sign/", {
-        "civility": "F", "first_name": "Gaëlle", "last_name": "Le Bihan",
-        "email": "g.lebihan@mairie-quimper.fr", "mandate": "mayor",
-        "locality": "Quimper", "departement": "29", "party": str(party.pk),
-        "consent": "on"})
-    seen["sign_status"] = answer.status_code
-    links = re.findall(rf"{re.escape(settings.SITE_URL)}(/confirm/[^\s/]+/)", terminal.getvalue())
+    seen["sign_status"] = sign(signer, GAELLE, party).status_code
+    links = confirm_links(terminal.getvalue())
     seen["confirm_links_printed"] = len(links)
     if links:
         seen["confirm_page"] = signer.get(links[0]).status_code
         seen["confirm_post"] = signer.post(links[0]).status_code
-    signature = Signature.objects.get(email="g.lebihan@mairie-quimper.fr")
+    signature = Signature.objects.get(email=GAELLE["email"])
     seen["state_after_confirming"] = signature.state
 
     moderator = User.objects.create_user("mod@campagne.fr", "mod@campagne.fr", "pw-long-1",
@@ -82,14 +94,9 @@ def main(terminal):
 
     # A second signer, rejected with a reason through the staff site's bulk action.
     before = len(terminal.getvalue())
-    Client().post(f"/p/{SLUG}/sign/", {
-        "civility": "M", "first_name": "Marc", "last_name": "Essai",
-        "email": "m.essai@mairie-brest.fr", "mandate": "mayor", "locality": "Brest",
-        "departement": "29", "party": str(party.pk), "consent": "on"})
-    link = re.search(rf"{re.escape(settings.SITE_URL)}(/confirm/[^\s/]+/)",
-                     terminal.getvalue()[before:])
-    Client().post(link.group(1))
-    second = Signature.objects.get(email="m.essai@mairie-brest.fr")
+    sign(Client(), MARC, party)
+    Client().post(confirm_links(terminal.getvalue()[before:])[0])
+    second = Signature.objects.get(email=MARC["email"])
     from signatures.models import RejectionReason
 
     before = len(terminal.getvalue())
@@ -102,15 +109,10 @@ def main(terminal):
     seen["emails_printed_on_rejection"] = subjects(terminal.getvalue()[before:])
     # The first signer signs again: one « already signed » notice, nothing else saved.
     before = len(terminal.getvalue())
-    again = Client().post(f"/p/{SLUG}/sign/", {
-        "civility": "F", "first_name": "Gaëlle", "last_name": "Le Bihan",
-        "email": "g.lebihan@mairie-quimper.fr", "mandate": "mayor",
-        "locality": "Quimper", "departement": "29", "party": str(party.pk),
-        "consent": "on"})
-    seen["sign_again_status"] = again.status_code
+    seen["sign_again_status"] = sign(Client(), GAELLE, party).status_code
     seen["emails_printed_on_signing_again"] = subjects(terminal.getvalue()[before:])
     seen["signatures_of_the_first_address"] = Signature.objects.filter(
-        email="g.lebihan@mairie-quimper.fr").count()
+        email=GAELLE["email"]).count()
 
     public = Client()
     listing = public.get(f"/p/{SLUG}/signatories/?q=Bihan")

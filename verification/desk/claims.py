@@ -63,41 +63,33 @@ def take(signature_id, moderator, now=None) -> bool:
     """
     now = now or timezone.now()
     table = DeskLease._meta.db_table
+    # The lease is free, expired or already the moderator's: only then does it move.
+    upsert = (f"INSERT INTO {table} (signature_id, moderator_id, until) VALUES (%s, %s, %s) "
+              f"ON CONFLICT (signature_id) DO UPDATE SET "
+              f"moderator_id = EXCLUDED.moderator_id, until = EXCLUDED.until "
+              f"WHERE {table}.until <= %s OR {table}.moderator_id = EXCLUDED.moderator_id "
+              f"RETURNING signature_id")
+    params = [signature_id, moderator.pk, now + timedelta(seconds=LEASE_SECONDS), now]
     if connection.vendor != "postgresql":
-        return _take_in_two_statements(table, signature_id, moderator, now)
+        # `make run`'s SQLite has no INSERT or DELETE inside WITH: two statements.
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute(upsert, params)
+            taken = cursor.fetchone() is not None
+            if taken:
+                DeskLease.objects.filter(moderator=moderator).exclude(
+                    signature_id=signature_id).delete()
+        return taken
     # One statement: the upsert, and the release of the moderator's other leases only
     # if it took this one (a claim was seven statements with the savepoint, now four).
     # No savepoint either: a failure here rolls back the caller's transaction anyway.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
-            f"WITH taken AS (INSERT INTO {table} (signature_id, moderator_id, until) "
-            f"VALUES (%s, %s, %s) ON CONFLICT (signature_id) DO UPDATE SET "
-            f"moderator_id = EXCLUDED.moderator_id, until = EXCLUDED.until "
-            f"WHERE {table}.until <= %s OR {table}.moderator_id = EXCLUDED.moderator_id "
-            f"RETURNING signature_id), "
+            f"WITH taken AS ({upsert}), "
             f"released AS (DELETE FROM {table} WHERE moderator_id = %s "
             f"AND signature_id <> %s AND EXISTS (SELECT 1 FROM taken)) "
             f"SELECT signature_id FROM taken",
-            [signature_id, moderator.pk, now + timedelta(seconds=LEASE_SECONDS), now,
-             moderator.pk, signature_id])
+            [*params, moderator.pk, signature_id])
         taken = cursor.fetchone() is not None
-    return taken
-
-
-def _take_in_two_statements(table, signature_id, moderator, now) -> bool:
-    """`take` on `make run`'s SQLite, which has no INSERT or DELETE inside WITH."""
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (signature_id, moderator_id, until) VALUES (%s, %s, %s) "
-            f"ON CONFLICT (signature_id) DO UPDATE SET moderator_id = excluded.moderator_id, "
-            f"until = excluded.until "
-            f"WHERE {table}.until <= %s OR {table}.moderator_id = excluded.moderator_id "
-            f"RETURNING signature_id",
-            [signature_id, moderator.pk, now + timedelta(seconds=LEASE_SECONDS), now])
-        taken = cursor.fetchone() is not None
-    if taken:
-        DeskLease.objects.filter(moderator=moderator).exclude(
-            signature_id=signature_id).delete()
     return taken
 
 
